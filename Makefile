@@ -1,0 +1,37 @@
+# The two commands of README.md. Everything the project needs is installed from here.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat setup.py settings.ini | md5sum | cut -c1-12)
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+# Test notebooks' cells flagged `fluidsynth` too when FluidSynth and a SoundFont are installed.
+NBDEV_FLAGS := $(shell ls /usr/share/sounds/sf2/*.sf2 >/dev/null 2>&1 && ldconfig -p 2>/dev/null | grep -q libfluidsynth && echo fluidsynth)
+
+.PHONY: install reproduce test data-export bench clean-venv
+
+$(STAMP):
+	test -x $(PY) || python3 -m venv $(VENV)
+	# the CPU build of torch first: a bare `torch` requirement would pull a multi-GB CUDA build
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+data-export: install
+	deep-symphony data export --corpus all --out data
+	# put the exported tree into DVC's cache; data.dvc only changes if music21 ships a different corpus
+	dvc commit --force --quiet data.dvc
+
+# The main job: materialise the embedded corpus, then regenerate every result.
+reproduce: data-export
+	dvc repro
+
+# Every test: the notebooks (nbdev_test) and the integration tests (pytest).
+test: install
+	nbdev_test --n_workers 2 $(if $(NBDEV_FLAGS),--flags $(NBDEV_FLAGS))
+	pytest -q -n 2 tests
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,65 @@
+"""Bad arguments, bad params and bad input: one line naming the argument, file or key; exit code 2; no traceback."""
+import numpy as np
+import pytest
+
+from conftest import run_cli
+
+
+def one_line_error(r, *needles):
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    lines = [l for l in r.stderr.splitlines() if l.strip()]
+    assert len(lines) == 1, r.stderr
+    assert 'Traceback' not in r.stderr
+    for n in needles: assert n in lines[0], (n, lines[0])
+    return lines[0]
+
+
+@pytest.mark.parametrize('args,needles', [
+    (['encode', 'missing.mid', '-o', 'x.npy'], ['missing.mid', 'no such file']),
+    (['encode', 'a.mid', '-o', 'x.npy', '--encoding', 'wav'], ['--encoding', 'wav']),
+    (['encode', 'a.mid'], ['-o/--output']),
+    (['decode', 'a.npy', '-o', 'x.mid', '--steps-per-second', 'fast'], ['--steps-per-second', 'fast']),
+    (['data', 'export', '--corpus', 'jazz'], ['--corpus', 'jazz']),
+    (['data', 'download', 'imagenet'], ['imagenet']),
+    (['prepare', '--out', 'x'], ['--data']),
+    (['prepare', '--data', 'no/such/dir', '--out', 'x'], ['--data', 'no/such/dir']),
+    (['render', 'missing.mid', '--wav'], ['missing.mid']),
+    (['nonsense'], ['nonsense']),
+])
+def test_bad_arguments(args, needles, tmp_path):
+    one_line_error(run_cli(*args, cwd=tmp_path), *needles)
+
+
+def test_bad_input_files(tmp_path):
+    (tmp_path / 'text.mid').write_text('hello')
+    one_line_error(run_cli('encode', tmp_path / 'text.mid', '-o', tmp_path / 'x.npy'), 'text.mid', 'not a readable MIDI file')
+    np.save(tmp_path / 'ids.npy', np.array([3, 500]))
+    one_line_error(run_cli('decode', tmp_path / 'ids.npy', '-o', tmp_path / 'x.mid'), 'event id 500')
+    np.save(tmp_path / 'f.npy', np.array([0.5, 1.5]))
+    one_line_error(run_cli('decode', tmp_path / 'f.npy', '-o', tmp_path / 'x.mid'), 'f.npy', 'integers')
+    (tmp_path / 'junk.npy').write_bytes(b'junk')
+    one_line_error(run_cli('decode', tmp_path / 'junk.npy', '-o', tmp_path / 'x.mid'), 'junk.npy')
+    assert not (tmp_path / 'x.mid').exists() and not (tmp_path / 'x.npy').exists()
+
+
+@pytest.mark.parametrize('yaml_text,needles', [
+    ('prepare:\n  velocity_bins: many\n', ['prepare.velocity_bins', 'expected int']),
+    ('prepare:\n  workers: 0\n', ['prepare.workers', 'must be positive']),
+    ('prepare:\n  encodings: notes,midi\n', ['prepare.encodings']),
+    ('prepare:\n  steps_per_sec: 10\n', ['prepare.steps_per_sec', 'unknown key']),
+    ('train:\n  lr: 1\n', ["missing block 'prepare'"]),
+    ('prepare: [unclosed\n', ['not valid YAML']),
+])
+def test_bad_params(yaml_text, needles, tmp_path):
+    (tmp_path / 'raw').mkdir(); (tmp_path / 'params.yaml').write_text(yaml_text)
+    line = one_line_error(run_cli('prepare', '--data', tmp_path / 'raw', '--out', tmp_path / 'out', '--params', tmp_path / 'params.yaml'), *needles)
+    assert 'params.yaml' in line
+    assert not (tmp_path / 'out').exists()
+
+
+def test_repo_params_are_valid():
+    "The committed params.yaml passes the same validation the pipeline applies."
+    from deep_symphony.core import load_params, check_params
+    from deep_symphony.prepare import PREPARE_SCHEMA
+    from conftest import ROOT
+    check_params(load_params(ROOT / 'params.yaml', 'prepare'), PREPARE_SCHEMA, 'params.yaml: prepare')

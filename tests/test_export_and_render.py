@@ -1,0 +1,59 @@
+"""The embedded corpus is exported byte-identically (data.dvc matches), and rendering writes real audio and pictures."""
+import shutil, subprocess, sys, wave
+
+import numpy as np
+import pytest
+
+from deep_symphony.corpora import embedded_files
+from deep_symphony.render import find_soundfont, fluidsynth_available, read_wav
+from conftest import ROOT, run_cli
+
+
+def test_export_matches_committed_data_dvc(tmp_path):
+    "A fresh export gives exactly the tree whose hash data.dvc records: `dvc status` is clean."
+    dvc = shutil.which('dvc')
+    if dvc is None: pytest.skip('dvc is not installed')
+    shutil.copyfile(ROOT / 'data.dvc', tmp_path / 'data.dvc')
+    subprocess.run([dvc, 'init', '--no-scm', '-q'], cwd=tmp_path, check=True)
+    subprocess.run([dvc, 'config', 'core.analytics', 'false'], cwd=tmp_path, check=True)
+    r = run_cli('data', 'export', '--corpus', 'all', '--out', tmp_path / 'data')
+    assert r.returncode == 0, r.stderr
+    # what `make reproduce` does after the export: put the tree in DVC's cache; data.dvc must not change
+    subprocess.run([dvc, 'commit', '--force', '-q', 'data.dvc'], cwd=tmp_path, check=True)
+    assert (tmp_path / 'data.dvc').read_text() == (ROOT / 'data.dvc').read_text()
+    status = subprocess.run([dvc, 'status', '--json', 'data.dvc'], cwd=tmp_path, capture_output=True, text=True)
+    assert status.returncode == 0 and status.stdout.strip() in ('{}', ''), status.stdout + status.stderr
+    # and a second export changes nothing
+    before = {p: p.stat().st_mtime_ns for p in (tmp_path / 'data').rglob('*') if p.is_file()}
+    assert run_cli('data', 'export', '--corpus', 'all', '--out', tmp_path / 'data').returncode == 0
+    assert before == {p: p.stat().st_mtime_ns for p in (tmp_path / 'data').rglob('*') if p.is_file()}
+
+
+def test_export_is_byte_identical(tmp_path):
+    r = run_cli('data', 'export', '--corpus', 'folk', '--out', tmp_path)
+    assert r.returncode == 0, r.stderr
+    for src, rel in embedded_files('folk'):
+        assert (tmp_path / rel).read_bytes() == src.read_bytes()
+    assert not (tmp_path / 'chorales').exists()
+
+
+def test_render_cli_writes_wav_and_png(tmp_path):
+    from deep_symphony.music import Song, write_midi
+    write_midi(Song.from_notes([(69, 0, 1, 100), (76, 1, 2, 100)]), tmp_path / 'a.mid')
+    r = run_cli('render', tmp_path / 'a.mid', '--wav', '--png')
+    assert r.returncode == 0, r.stderr
+    audio, sr = read_wav(tmp_path / 'a.wav')
+    assert 2.0 <= len(audio) / sr <= 4.5
+    assert np.abs(audio).max() > 0.5
+    # A4 = 440 Hz sounds in the first second
+    spec = np.abs(np.fft.rfft(audio[int(0.1 * sr):int(0.9 * sr)])); freqs = np.fft.rfftfreq(int(0.9 * sr) - int(0.1 * sr), 1 / sr)
+    assert abs(freqs[np.argmax(spec)] - 440) < 5 or abs(freqs[np.argmax(spec)] - 880) < 10
+    assert (tmp_path / 'a.png').read_bytes()[:4] == b'\x89PNG'
+
+
+def test_fluidsynth_is_used_when_installed(tmp_path):
+    if find_soundfont() is None or not fluidsynth_available(): pytest.skip('FluidSynth or a SoundFont is not installed')
+    from deep_symphony.music import Song
+    from deep_symphony.render import synthesize
+    audio, used = synthesize(Song.from_notes([(60, 0, 1, 100)]))
+    assert used == 'fluidsynth' and np.abs(audio).max() > 0.5
