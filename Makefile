@@ -26,6 +26,7 @@ data-export: install
 
 # The main job: materialise the embedded corpus, then regenerate every result.
 reproduce: data-export
+	deep-symphony params check params.yaml
 	dvc repro
 
 # Every test: the notebooks (nbdev_test) and the integration tests (pytest).

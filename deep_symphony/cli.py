@@ -12,7 +12,7 @@ import numpy as np
 from .core import DeepSymphonyError, load_params, check_params
 
 # %% auto #0
-__all__ = ['ENCODING_CHOICES', 'CLIError', 'build_parser', 'main']
+__all__ = ['ENCODING_CHOICES', 'CLIError', 'build_parser', 'params_schemas', 'check_params_file', 'main']
 
 # %% ../nbs/06_cli.ipynb #50a37162
 class CLIError(DeepSymphonyError): "A bad command-line argument."
@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
         c.add_argument('--frames-per-second', type=_positive(float), default=16.0)
         if name == 'encode': c.add_argument('--no-sustain', action='store_true', help='ignore the sustain pedal (CC64)')
 
+    pc = sub.add_parser('params', help='check a params file').add_subparsers(dest='params_command', required=True, parser_class=_Parser)
+    pc.add_parser('check', help='validate every block of params.yaml').add_argument('file', nargs='?', default='params.yaml')
+
     r = sub.add_parser('render', help='render MIDI to WAV and/or a piano-roll PNG')
     r.add_argument('input'); r.add_argument('--wav', action='store_true'); r.add_argument('--png', action='store_true')
     r.add_argument('--out', help='output stem (default: next to the input)')
@@ -117,6 +120,29 @@ def _cmd_decode(a):
     write_midi(song, a.output)
     return f'{src}: {len(song)} notes -> {a.output}'
 
+def params_schemas() -> dict:
+    "Schema of every block of params.yaml, by stage (each chapter adds its own)."
+    from deep_symphony.prepare import PREPARE_SCHEMA
+    return {'prepare': PREPARE_SCHEMA,
+            'roundtrip': {'max_songs': (int, lambda v: v >= 0, 'must be >= 0 (0 = every song)')},
+            'render_corpus': {'n_songs': (int, lambda v: v > 0, 'must be positive'),
+                              'seconds': (float, lambda v: v > 0, 'must be positive')}}
+
+def check_params_file(path) -> list[str]:
+    "Validate every block of the params file at `path`; returns the block names or raises `ParamsError` naming the key."
+    from deep_symphony.core import ParamsError
+    data, schemas = load_params(path), params_schemas()
+    for block in data:
+        if block not in schemas: raise ParamsError(f'{path}: {block}: unknown block (expected {", ".join(schemas)})')
+    for block, schema in schemas.items():
+        if block not in data: raise ParamsError(f'{path}: missing block {block!r}')
+        if not isinstance(data[block], dict): raise ParamsError(f'{path}: {block}: expected a mapping')
+        check_params(data[block], schema, f'{path}: {block}')
+    return list(data)
+
+def _cmd_params(a):
+    return f'{a.file}: {len(check_params_file(a.file))} blocks valid'
+
 def _cmd_render(a):
     from deep_symphony.render import render
     paths = render(a.input, a.out, midi=False, wav=a.wav, png=a.png, backend=a.backend)
@@ -129,7 +155,7 @@ def main(argv:list[str]|None=None) -> int:
     try:
         a = build_parser().parse_args(argv)
         msg = {'data': _cmd_data, 'prepare': _cmd_prepare, 'encode': _cmd_encode, 'decode': _cmd_decode,
-               'render': _cmd_render}[a.command](a)
+               'render': _cmd_render, 'params': _cmd_params}[a.command](a)
     except DeepSymphonyError as e:
         print(f'deep-symphony: error: {e}', file=sys.stderr); return 2
     except KeyboardInterrupt:
@@ -137,6 +163,6 @@ def main(argv:list[str]|None=None) -> int:
     if msg: print(msg)
     return 0
 
-# %% ../nbs/06_cli.ipynb #d68ab648
+# %% ../nbs/06_cli.ipynb #3c797760
 #| eval: false
 if __name__ == '__main__': sys.exit(main())

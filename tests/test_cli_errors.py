@@ -58,8 +58,14 @@ def test_bad_params(yaml_text, needles, tmp_path):
 
 
 def test_repo_params_are_valid():
-    "The committed params.yaml passes the same validation the pipeline applies."
-    from deep_symphony.core import load_params, check_params
-    from deep_symphony.prepare import PREPARE_SCHEMA
+    "The committed params.yaml passes `params check`, which `make reproduce` runs before `dvc repro`."
     from conftest import ROOT
-    check_params(load_params(ROOT / 'params.yaml', 'prepare'), PREPARE_SCHEMA, 'params.yaml: prepare')
+    r = run_cli('params', 'check', 'params.yaml', cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+
+
+def test_params_check_names_the_bad_key(tmp_path):
+    from conftest import ROOT
+    text = (ROOT / 'params.yaml').read_text().replace('n_songs: 2', 'n_songs: two')
+    (tmp_path / 'params.yaml').write_text(text)
+    one_line_error(run_cli('params', 'check', 'params.yaml', cwd=tmp_path), 'params.yaml: render_corpus.n_songs', 'expected int')
