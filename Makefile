@@ -20,9 +20,8 @@ $(STAMP):
 install: $(STAMP)
 
 data-export: install
+	# also puts the tree into DVC's cache (data.dvc changes only if music21 ships a different corpus)
 	deep-symphony data export --corpus all --out data
-	# put the exported tree into DVC's cache; data.dvc only changes if music21 ships a different corpus
-	dvc commit --force --quiet data.dvc
 
 # The main job: materialise the embedded corpus, then regenerate every result.
 reproduce: data-export

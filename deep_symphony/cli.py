@@ -12,7 +12,7 @@ import numpy as np
 from .core import DeepSymphonyError, load_params, check_params
 
 # %% auto #0
-__all__ = ['ENCODING_CHOICES', 'CLIError', 'build_parser', 'params_schemas', 'check_params_file', 'main']
+__all__ = ['ENCODING_CHOICES', 'CLIError', 'build_parser', 'dvc_commit_export', 'params_schemas', 'check_params_file', 'main']
 
 # %% ../nbs/06_cli.ipynb #50a37162
 class CLIError(DeepSymphonyError): "A bad command-line argument."
@@ -77,11 +77,27 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 # %% ../nbs/06_cli.ipynb #6fe5e9dd
+def dvc_commit_export(out) -> str:
+    "If `out` is tracked by `<out>.dvc`, put the exported tree into DVC's cache (`dvc commit`); says what happened."
+    import shutil, subprocess
+    out = Path(out).resolve(); dvcfile = out.with_name(out.name + '.dvc')
+    if not dvcfile.is_file(): return ''
+    exe = Path(sys.executable).with_name('dvc')
+    exe = str(exe) if exe.is_file() else shutil.which('dvc')
+    if exe is None: return f'; {dvcfile.name} not checked (dvc is not installed)'
+    before = dvcfile.read_text()
+    r = subprocess.run([exe, 'commit', '--force', '--quiet', dvcfile.name], cwd=dvcfile.parent, capture_output=True, text=True)
+    if r.returncode != 0:
+        last = (r.stderr.strip().splitlines() or ['unknown error'])[-1]
+        raise DeepSymphonyError(f'{dvcfile}: dvc commit failed ({last})')
+    return (f'; {dvcfile.name} matches and the tree is in the DVC cache' if dvcfile.read_text() == before else
+            f'; {dvcfile.name} UPDATED: this music21 ships a different corpus than the one recorded')
+
 def _cmd_data(a):
     if a.data_command == 'export':
         from deep_symphony.corpora import export_embedded
         files = export_embedded(a.out, a.corpus)
-        return f'exported {len(files)} files to {a.out}'
+        return f'exported {len(files)} files to {a.out}' + (dvc_commit_export(a.out) if a.corpus == 'all' else '')
     from deep_symphony.download import fetch_dataset
     return f'{a.name} is in {fetch_dataset(a.name, a.out, url=a.url, sha256=a.sha256, progress=True)}'
 
