@@ -70,6 +70,25 @@ def build_parser() -> argparse.ArgumentParser:
     pc = sub.add_parser('params', help='check a params file').add_subparsers(dest='params_command', required=True, parser_class=_Parser)
     pc.add_parser('check', help='validate every block of params.yaml').add_argument('file', nargs='?', default='params.yaml')
 
+    t = sub.add_parser('train', help='train a model (also under torchrun)')
+    t.add_argument('model', choices=('charrnn',)); t.add_argument('--prepared', default='prepared')
+    t.add_argument('--out', required=True, help='checkpoint folder (resumed if it holds last.pt)')
+    t.add_argument('--conditional', action='store_true', help='the Conditional Char-RNN')
+    t.add_argument('--params', help="a params.yaml whose 'charrnn' block sets model, data and train")
+    t.add_argument('--steps', type=_positive(int)); t.add_argument('--batch-size', type=_positive(int))
+    t.add_argument('--seed', type=int); t.add_argument('--device', choices=('cpu', 'cuda', 'mps'))
+    t.add_argument('--metrics', help='write the training summary (JSON) here'); t.add_argument('--no-progress', action='store_true')
+
+    g = sub.add_parser('generate', help='sample new music from a trained model')
+    g.add_argument('model', choices=('charrnn',)); g.add_argument('--checkpoint', help='default: models/charrnn_vanilla/best.pt, '
+                   'or models/charrnn_conditional/best.pt with --condition')
+    g.add_argument('--n', type=_positive(int), default=4); g.add_argument('--steps', type=_positive(int), default=2000)
+    g.add_argument('--temperature', type=float, default=1.0); g.add_argument('--top-k', type=int, default=0)
+    g.add_argument('--greedy', action='store_true'); g.add_argument('--seed', type=int)
+    g.add_argument('--condition', help="a preset (C-major, high+sparse), a schedule (high>low) or 15 comma-separated numbers")
+    g.add_argument('--prime', help='a MIDI file whose opening the samples continue'); g.add_argument('--prime-seconds', type=_positive(float), default=5.0)
+    g.add_argument('--out', required=True); g.add_argument('--wav', action='store_true'); g.add_argument('--png', action='store_true')
+
     r = sub.add_parser('render', help='render MIDI to WAV and/or a piano-roll PNG')
     r.add_argument('input'); r.add_argument('--wav', action='store_true'); r.add_argument('--png', action='store_true')
     r.add_argument('--out', help='output stem (default: next to the input)')
@@ -139,10 +158,17 @@ def _cmd_decode(a):
 def params_schemas() -> dict:
     "Schema of every block of params.yaml, by stage (each chapter adds its own)."
     from deep_symphony.prepare import PREPARE_SCHEMA
-    return {'prepare': PREPARE_SCHEMA,
+    from deep_symphony.models.charrnn import CHARRNN_SCHEMA
+    return {'prepare': PREPARE_SCHEMA, 'charrnn': CHARRNN_SCHEMA,
+            'charrnn_chapter': {'n_samples': (int, lambda v: v > 0, 'must be positive'), 'steps': (int, lambda v: v > 0, 'must be positive'),
+                                'seed': int, 'temperatures': (str, _floats, 'must be comma-separated numbers')},
             'roundtrip': {'max_songs': (int, lambda v: v >= 0, 'must be >= 0 (0 = every song)')},
             'render_corpus': {'n_songs': (int, lambda v: v > 0, 'must be positive'),
                               'seconds': (float, lambda v: v > 0, 'must be positive')}}
+
+def _floats(v) -> bool:
+    try: return len([float(x) for x in str(v).split(',')]) > 0
+    except ValueError: return False
 
 def check_params_file(path) -> list[str]:
     "Validate every block of the params file at `path`; returns the block names or raises `ParamsError` naming the key."
@@ -159,6 +185,40 @@ def check_params_file(path) -> list[str]:
 def _cmd_params(a):
     return f'{a.file}: {len(check_params_file(a.file))} blocks valid'
 
+def _cmd_train(a):
+    from deep_symphony.models.charrnn import train_charrnn
+    params = load_params(a.params, 'charrnn') if a.params else {}
+    params = {k: dict(v) for k, v in params.items()}
+    tr = params.setdefault('train', {})
+    for k in ('steps', 'batch_size', 'seed', 'device'):
+        if getattr(a, k) is not None: tr[k] = getattr(a, k)
+    if not Path(a.prepared).is_dir(): raise CLIError(f'argument --prepared: {a.prepared}: no such folder')
+    s = train_charrnn(a.prepared, a.out, params, conditional=a.conditional, metrics_path=a.metrics, progress=not a.no_progress)
+    import os
+    if int(os.environ.get('RANK', '0')) != 0: return ''
+    return f"trained {s['model']} to step {s['steps']} on {s['world_size']} process(es): train loss {s['train_loss']:.4f}, validation {s['val_loss']:.4f} nats/event"
+
+def _cmd_generate(a):
+    import torch
+    from deep_symphony.generate import generate
+    from deep_symphony.music import read_midi, slice_song
+    from deep_symphony.render import render
+    from deep_symphony.train import load_model
+    if a.temperature < 0: raise CLIError(f'argument --temperature: must be >= 0, got {a.temperature}')
+    ckpt = a.checkpoint or f"models/charrnn_{'conditional' if a.condition else 'vanilla'}/best.pt"
+    model = load_model(ckpt, a.model)
+    enc = model.config.encoder()
+    prime = None
+    if a.prime:
+        if not Path(a.prime).is_file(): raise CLIError(f'argument --prime: {a.prime}: no such file')
+        prime = enc.encode(slice_song(read_midi(a.prime), 0, a.prime_seconds))
+    seqs = generate(model, a.n, a.steps, a.temperature, a.top_k, a.greedy, a.condition, prime, a.seed, progress=True)
+    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    for i, ids in enumerate(seqs):
+        full = np.concatenate([prime, ids]) if prime is not None else ids
+        render(enc.decode(full, name=f'{a.model} sample {i}'), out / f'{a.model}_{i:03d}', wav=a.wav, png=a.png)
+    return f'wrote {len(seqs)} samples of {a.steps} events to {out}'
+
 def _cmd_render(a):
     from deep_symphony.render import render
     paths = render(a.input, a.out, midi=False, wav=a.wav, png=a.png, backend=a.backend)
@@ -171,7 +231,7 @@ def main(argv:list[str]|None=None) -> int:
     try:
         a = build_parser().parse_args(argv)
         msg = {'data': _cmd_data, 'prepare': _cmd_prepare, 'encode': _cmd_encode, 'decode': _cmd_decode,
-               'render': _cmd_render, 'params': _cmd_params}[a.command](a)
+               'render': _cmd_render, 'params': _cmd_params, 'train': _cmd_train, 'generate': _cmd_generate}[a.command](a)
     except DeepSymphonyError as e:
         print(f'deep-symphony: error: {e}', file=sys.stderr); return 2
     except KeyboardInterrupt:

@@ -122,8 +122,9 @@ def check_params(params:Mapping, # the block to check
                  where:str='params', # prefix for error messages, e.g. 'params.yaml: prepare'
                  required:bool=True # every schema key must be present
                 ) -> dict:
-    "Validate `params` against `schema`; raise `ParamsError` naming the first bad key."
+    "Validate `params` against `schema`; raise `ParamsError` naming the first bad key. A dict spec is a nested block."
     out = {}
+    if not isinstance(params, Mapping): raise ParamsError(f'{where}: expected a mapping, got {params!r}')
     for k in params:
         if k not in schema: raise ParamsError(f'{where}.{k}: unknown key (expected one of {", ".join(schema)})')
     for k, spec in schema.items():
@@ -131,6 +132,8 @@ def check_params(params:Mapping, # the block to check
             if required: raise ParamsError(f'{where}.{k}: missing')
             continue
         v = params[k]
+        if isinstance(spec, Mapping):
+            out[k] = check_params(v, spec, f'{where}.{k}', required); continue
         typ, check, hint = (spec if isinstance(spec, tuple) and len(spec) == 3 and callable(spec[1]) else (spec, None, ''))
         types = typ if isinstance(typ, tuple) else (typ,)
         ok = isinstance(v, types) and not (isinstance(v, bool) and bool not in types)

@@ -139,6 +139,7 @@ class Trainer:
         return world, rank, dev
 
     def _resume(self, model, opt, dev):
+        for stale in self.out.glob('.*.pt.*.tmp'): stale.unlink(missing_ok=True)   # left by a run killed while writing
         last = self.out / 'last.pt'
         if not last.is_file(): return
         ck = load_checkpoint(last, model.name, map_location=dev)

@@ -35,12 +35,18 @@ def test_every_stage_runs_a_notebook_with_known_parameters():
     stages = yaml.safe_load((ROOT / 'dvc.yaml').read_text())['stages']
     params = yaml.safe_load((ROOT / 'params.yaml').read_text())
     assert stages
+    expanded = {}
     for name, st in stages.items():
+        if 'foreach' in st:
+            for item in st['foreach']:
+                expanded[f'{name}@{item}'] = yaml.safe_load(yaml.safe_dump(st['do']).replace('${item}', str(item)))
+        else: expanded[name] = st
+    for name, st in expanded.items():
         cmd = st['cmd']
         nb = re.search(r'(nbs/\S+\.ipynb)', cmd).group(1)
         assert nb in st['deps'], (name, nb)
         known = parameters_of(ROOT / nb)
-        passed = set(re.findall(r'-p (\w+) ', cmd))
+        passed = set(re.findall(r'-[pr] (\w+) ', cmd))
         assert passed <= known, (name, passed - known)
         for ref in re.findall(r'\$\{(\w+)\.(\w+)\}', cmd):
             assert ref[0] in params and ref[1] in params[ref[0]], (name, ref)
