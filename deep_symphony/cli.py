@@ -89,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument('--prime', help='a MIDI file whose opening the samples continue'); g.add_argument('--prime-seconds', type=_positive(float), default=5.0)
     g.add_argument('--out', required=True); g.add_argument('--wav', action='store_true'); g.add_argument('--png', action='store_true')
 
+    pl = sub.add_parser('plagiarism', help='how much of a sample is copied from a corpus')
+    pl.add_argument('sample'); pl.add_argument('--against', required=True, help='a prepared folder or a raw corpus folder')
+    pl.add_argument('--split', default='train', choices=('train', 'valid', 'test', 'all'))
+    pl.add_argument('--n', type=_positive(int), default=8, help='n-gram length of the copy rate')
+    pl.add_argument('--plot', help='write the alignment figure (PNG) here'); pl.add_argument('--json', action='store_true')
+
     r = sub.add_parser('render', help='render MIDI to WAV and/or a piano-roll PNG')
     r.add_argument('input'); r.add_argument('--wav', action='store_true'); r.add_argument('--png', action='store_true')
     r.add_argument('--out', help='output stem (default: next to the input)')
@@ -219,6 +225,21 @@ def _cmd_generate(a):
         render(enc.decode(full, name=f'{a.model} sample {i}'), out / f'{a.model}_{i:03d}', wav=a.wav, png=a.png)
     return f'wrote {len(seqs)} samples of {a.steps} events to {out}'
 
+def _cmd_plagiarism(a):
+    import json
+    from deep_symphony.evaluate.plagiarism import corpus_index, plagiarism_report, plot_alignment
+    from deep_symphony.music import read_midi
+    src = Path(a.sample)
+    if not src.is_file(): raise CLIError(f'argument sample: {src}: no such file')
+    sample = read_midi(src).replace(name=str(src))
+    index = corpus_index(a.against, a.split, a.n)
+    rep = plagiarism_report(sample, index)
+    if a.plot: plot_alignment(sample, index, rep, path=a.plot)
+    if a.json: return json.dumps(rep, indent=2)
+    r, l = rep['longest_copied_run'], rep['lcs']
+    return (f"{src}: longest copied run {r['notes']} notes ({r['seconds']:.1f} s) from {r['source']}; "
+            f"LCS {l['length']} notes ({l['ratio']:.0%}) with {l['source']}; copy rate {rep['copy_rate']:.0%} of {rep['copy_n']}-grams")
+
 def _cmd_render(a):
     from deep_symphony.render import render
     paths = render(a.input, a.out, midi=False, wav=a.wav, png=a.png, backend=a.backend)
@@ -231,7 +252,8 @@ def main(argv:list[str]|None=None) -> int:
     try:
         a = build_parser().parse_args(argv)
         msg = {'data': _cmd_data, 'prepare': _cmd_prepare, 'encode': _cmd_encode, 'decode': _cmd_decode,
-               'render': _cmd_render, 'params': _cmd_params, 'train': _cmd_train, 'generate': _cmd_generate}[a.command](a)
+               'render': _cmd_render, 'params': _cmd_params, 'train': _cmd_train, 'generate': _cmd_generate,
+               'plagiarism': _cmd_plagiarism}[a.command](a)
     except DeepSymphonyError as e:
         print(f'deep-symphony: error: {e}', file=sys.stderr); return 2
     except KeyboardInterrupt:

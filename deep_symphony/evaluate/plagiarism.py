@@ -16,7 +16,7 @@ from ..music import Song, NOTE_DTYPE
 
 # %% auto #0
 __all__ = ['CANDIDATE_N', 'ngram_codes', 'intervals', 'CopyIndex', 'matching_blocks', 'aligned_runs', 'diagonal_windows',
-           'plagiarism_report', 'plot_alignment']
+           'plagiarism_report', 'plot_alignment', 'corpus_index']
 
 # %% ../../nbs/11_plagiarism.ipynb #cf65c208
 def ngram_codes(seq:np.ndarray, n:int, offset:int=0) -> np.ndarray:
@@ -217,3 +217,18 @@ def plot_alignment(sample:Song, index:CopyIndex, report:dict, key:str='longest_c
         with atomic_write(path) as f: fig.savefig(f, format='png', dpi=100)
         plt.close(fig)
     return fig
+
+# %% ../../nbs/11_plagiarism.ipynb #c5b9611e
+def corpus_index(folder, split:str='train', # a prepared split, or 'all'
+                 copy_n:int=8, workers:int=2) -> CopyIndex:
+    "The `CopyIndex` of a prepared folder's `split` or of every song of a raw corpus folder."
+    from deep_symphony.prepare import load_songs
+    from deep_symphony.corpora import SPLITS, iter_corpus
+    folder = Path(folder)
+    if not folder.is_dir(): raise DeepSymphonyError(f'{folder}: no such folder')
+    if (folder / 'notes').is_dir():
+        splits = SPLITS if split == 'all' else (split,)
+        return CopyIndex.from_songs([s for sp in splits for s in load_songs(folder, sp)], copy_n)
+    songs = [it.song.replace(name=it.name) for it in iter_corpus(folder, workers=workers) if it.song is not None]
+    if not songs: raise DeepSymphonyError(f'{folder}: no readable songs')
+    return CopyIndex.from_songs(songs, copy_n)
