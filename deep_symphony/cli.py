@@ -166,6 +166,7 @@ def params_schemas() -> dict:
     from deep_symphony.prepare import PREPARE_SCHEMA
     from deep_symphony.models.charrnn import CHARRNN_SCHEMA
     return {'prepare': PREPARE_SCHEMA, 'charrnn': CHARRNN_SCHEMA,
+            'evaluate': {'max_references': (int, lambda v: v > 0, 'must be positive')},
             'charrnn_chapter': {'n_samples': (int, lambda v: v > 0, 'must be positive'), 'steps': (int, lambda v: v > 0, 'must be positive'),
                                 'seed': int, 'temperatures': (str, _floats, 'must be comma-separated numbers')},
             'roundtrip': {'max_songs': (int, lambda v: v >= 0, 'must be >= 0 (0 = every song)')},

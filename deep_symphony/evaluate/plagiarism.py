@@ -15,7 +15,7 @@ from ..core import DeepSymphonyError, write_json
 from ..music import Song, NOTE_DTYPE
 
 # %% auto #0
-__all__ = ['CANDIDATE_N', 'ngram_codes', 'intervals', 'CopyIndex', 'matching_blocks', 'aligned_runs', 'diagonal_windows',
+__all__ = ['CANDIDATE_N', 'ngram_codes', 'intervals', 'CopyIndex', 'matching_blocks', 'time_aligned_runs', 'diagonal_windows',
            'plagiarism_report', 'plot_alignment', 'corpus_index']
 
 # %% ../../nbs/11_plagiarism.ipynb #cf65c208
@@ -99,20 +99,35 @@ def matching_blocks(a, b) -> list[tuple[int, int, int]]:
     if not a or not b: return []
     return [(m.a, m.b, m.size) for m in LCSseq.editops(a, b).as_matching_blocks() if m.size > 0]
 
-def aligned_runs(blocks, max_gap:int=3, min_edge:int=2) -> list[dict]:
-    "Chain blocks separated by at most `max_gap` unmatched notes on both sides: `[{a_start, a_end, b_start, b_end, matched}]`; chains start and end with blocks of at least `min_edge` notes (chance single-note matches at the edges are dropped)."
-    chains = []
-    for blk in blocks:
-        a, b, n = blk
-        last = chains[-1][-1] if chains else None
-        if last is not None and 0 <= a - (last[0] + last[2]) <= max_gap and 0 <= b - (last[1] + last[2]) <= max_gap: chains[-1].append(blk)
-        else: chains.append([blk])
-    runs = []
-    for ch in chains:
-        while len(ch) > 1 and ch[0][2] < min_edge: ch = ch[1:]
-        while len(ch) > 1 and ch[-1][2] < min_edge: ch = ch[:-1]
-        runs.append({'a_start': ch[0][0], 'a_end': ch[-1][0] + ch[-1][2], 'b_start': ch[0][1], 'b_end': ch[-1][1] + ch[-1][2],
-                     'matched': sum(n for *_, n in ch)})
+def time_aligned_runs(a_pitch, a_start, b_pitch, b_start, offset:float, # a time = b time + offset
+                      lo:int=0, hi:int|None=None, max_gap:int=3, tolerance:float=0.035) -> list[dict]:
+    "Runs of notes of `a[lo:hi]` that `b` also has at the same time (± `tolerance` s, after `offset`): `[{a_start, a_end, b_start, b_end, matched}]`."
+    a_pitch, b_pitch = np.asarray(a_pitch, np.int64), np.asarray(b_pitch, np.int64)
+    hi = len(a_pitch) if hi is None else min(hi, len(a_pitch)); lo = max(lo, 0)
+    if hi <= lo or not len(b_pitch): return []
+    span = float(max(np.max(b_start), np.max(a_start)) + abs(offset) + 10)      # keys: pitch-major, then time
+    order = np.lexsort((b_start, b_pitch)); keys = b_pitch[order] * span + (np.asarray(b_start)[order] + span / 2)
+    q = a_pitch[lo:hi] * span + (np.asarray(a_start)[lo:hi] - offset + span / 2)
+    pos = np.clip(np.searchsorted(keys, q), 1, len(keys) - 1)
+    left, right = keys[pos - 1], keys[pos]
+    near = np.where(np.abs(q - left) <= np.abs(right - q), pos - 1, pos)
+    hit = np.abs(keys[near] - q) <= tolerance
+    src_idx = order[near]
+    runs, k, n = [], 0, len(hit)
+    while k < n - 1:
+        if not (hit[k] and hit[k + 1]): k += 1; continue
+        start, end, gap, m = k, k + 2, 0, k + 2
+        while m < n:
+            if hit[m]:
+                gap = 0
+                if m + 1 < n and hit[m + 1]: end = m + 2
+            else:
+                gap += 1
+                if gap > max_gap: break
+            m += 1
+        runs.append({'a_start': lo + start, 'a_end': lo + end, 'b_start': int(src_idx[start:end][hit[start:end]].min()),
+                     'b_end': int(src_idx[start:end][hit[start:end]].max()) + 1, 'matched': int(hit[start:end].sum())})
+        k = end
     return runs
 
 # %% ../../nbs/11_plagiarism.ipynb #816e806e
@@ -132,27 +147,27 @@ def diagonal_windows(a_codes:np.ndarray, b_codes:np.ndarray, top:int=3, tol:int=
         near = np.array([counts[(vals >= v - tol) & (vals <= v + tol)].sum() for v in vals])  # hits within ±tol of each diagonal
         best = vals[np.argmax(near)]
         sel = ~used & (np.abs(d - best) <= tol)
-        out.append((int(i[sel].min()), int(i[sel].max()), int(j[sel].min()), int(j[sel].max()), int(best)))
+        dv, dc = np.unique(d[sel], return_counts=True)         # the exact diagonal: the most common one of the group
+        out.append((int(i[sel].min()), int(i[sel].max()), int(j[sel].min()), int(j[sel].max()), int(dv[np.argmax(dc)])))
         used |= sel
     return out
 
-def _best_run(sample:Song, index:CopyIndex, transposed:bool, max_gap:int, k:int, margin:int=24):
+def _best_run(sample:Song, index:CopyIndex, transposed:bool, max_gap:int, k:int):
     best, p = None, sample.pitch.astype(np.int64)
     for s in index.candidates(sample.pitch, k, transposed):
-        src = index.song_pitches(s).astype(np.int64)
+        src, src_t = index.song_pitches(s).astype(np.int64), index.song_starts(s)
         if transposed: a_codes, b_codes = ngram_codes(intervals(p), CANDIDATE_N - 1, 128), ngram_codes(intervals(src), CANDIDATE_N - 1, 128)
         else: a_codes, b_codes = ngram_codes(p, CANDIDATE_N), ngram_codes(src, CANDIDATE_N)
         for a0, a1, b0, b1, dg in diagonal_windows(a_codes, b_codes):
-            a0, a1 = max(a0 - margin, 0), min(a1 + CANDIDATE_N + margin, len(p))
-            b0, b1 = max(b0 - margin, 0), min(b1 + CANDIDATE_N + margin, len(src))
+            ia = np.arange(a0, a1 + CANDIDATE_N); ia = ia[(ia + dg >= 0) & (ia + dg < len(src)) & (ia < len(p))]
+            if not len(ia): continue
             t = 0
             if transposed:        # the transposition: the most common pitch difference along the diagonal
-                ia = np.arange(a0, a1); ia = ia[(ia + dg >= 0) & (ia + dg < len(src))]
-                if not len(ia): continue
                 vals, counts = np.unique(src[ia + dg] - p[ia], return_counts=True); t = int(vals[np.argmax(counts)])
-            for r in aligned_runs(matching_blocks(p[a0:a1] + t, src[b0:b1]), max_gap):
-                r = {'a_start': r['a_start'] + a0, 'a_end': r['a_end'] + a0, 'b_start': r['b_start'] + b0,
-                     'b_end': r['b_end'] + b0, 'matched': r['matched']}
+            same = src[ia + dg] == p[ia] + t
+            if not same.any(): continue
+            offset = float(np.median(sample.start[ia[same]] - src_t[ia[same] + dg]))
+            for r in time_aligned_runs(p + t, sample.start, src, src_t, offset, 0, len(p), max_gap):   # the whole sample: the time offset decides
                 n = r['a_end'] - r['a_start']
                 if best is None or n > best[0]: best = (n, s, t, r)
     return best
@@ -179,7 +194,9 @@ def plagiarism_report(sample:Song, index:CopyIndex,
     p = sample.pitch.astype(np.int64).tolist()
     for s in index.candidates(sample.pitch, max(candidates, 20)):
         n = LCSseq.similarity(p, index.song_pitches(s).astype(np.int64).tolist())
-        if n > lcs['length']: lcs = {'length': int(n), 'ratio': n / len(sample), 'source': index.names[s]}
+        if n > lcs['length']: lcs = {'length': int(n), 'ratio': n / len(sample), 'source': index.names[s], '_k': s}
+    if lcs['source'] is not None:       # the alignment the study drew: matching blocks (sample start, source start, notes)
+        lcs['alignment'] = [list(b) for b in matching_blocks(p, index.song_pitches(lcs.pop('_k')).astype(np.int64))]
     return {'sample': sample.name, 'notes': len(sample), 'longest_copied_run': _run_dict(exact, sample, index),
             'longest_copied_run_transposed': _run_dict(trans, sample, index), 'lcs': lcs, 'copy_rate': index.copy_rate(sample.pitch),
             'copy_n': index.copy_n}
