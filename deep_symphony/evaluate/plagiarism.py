@@ -192,8 +192,8 @@ def plagiarism_report(sample:Song, index:CopyIndex,
     trans = _best_run(sample, index, True, max_gap, candidates)
     lcs = {'length': 0, 'ratio': 0.0, 'source': None}
     p = sample.pitch.astype(np.int64).tolist()
-    for s in index.candidates(sample.pitch, max(candidates, 20)):
-        n = LCSseq.similarity(p, index.song_pitches(s).astype(np.int64).tolist())
+    for s in range(len(index)):            # every song: rapidfuzz's bit-parallel LCS is fast enough (~60 ms for 4,663 songs)
+        n = LCSseq.similarity(p, index.song_pitches(s).tolist())
         if n > lcs['length']: lcs = {'length': int(n), 'ratio': n / len(sample), 'source': index.names[s], '_k': s}
     if lcs['source'] is not None:       # the alignment the study drew: matching blocks (sample start, source start, notes)
         lcs['alignment'] = [list(b) for b in matching_blocks(p, index.song_pitches(lcs.pop('_k')).astype(np.int64))]
