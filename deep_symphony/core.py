@@ -69,6 +69,8 @@ def atomic_write(path, # the final path
     "Open a temporary file next to `path`; on success rename it to `path`, on error remove it."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    umask = os.umask(0); os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)                    # mkstemp makes 0600; give the file the usual permissions
     try:
         with os.fdopen(fd, mode) as f:
             yield f
