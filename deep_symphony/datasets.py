@@ -45,7 +45,9 @@ class EventWindows:
                  length:int=256, # events per window (inputs); targets are shifted by one
                  transpose:int=0, # augment with a random shift in [-transpose, transpose] semitones
                  controls:bool=False, # also return each window's control vector
-                 enc:EventEncoder|None=None):
+                 enc:EventEncoder|None=None,
+                 control_every:int|None=None): # controls per chunk of this many events ((B, T, 15)) instead of one per window
+        self.control_every = control_every
         if len(events) == 0: raise DeepSymphonyError('no songs in this split: prepare a larger corpus')
         self.events, self.length, self.transpose, self.controls = events, length, transpose, controls
         self.enc = enc or EventEncoder()
@@ -68,7 +70,14 @@ class EventWindows:
         x = transpose_events(x, shift, self.enc)
         targets = x[:, 1:].masked_fill(~mask[:, 1:], IGNORE_INDEX)
         out = {'x': x[:, :-1], 'targets': targets}
-        if self.controls:
+        if self.controls and self.control_every:
+            ctl = torch.zeros(size, T, FEATURE_DIM)
+            for b in range(size):
+                seq = x[b][mask[b]].numpy()
+                for a in range(0, T, self.control_every):
+                    if a < len(seq): ctl[b, a:a + self.control_every] = torch.from_numpy(window_control(seq[a:a + self.control_every + 1], self.enc))
+            out['control'] = ctl
+        elif self.controls:
             out['control'] = torch.stack([torch.from_numpy(window_control(x[b][mask[b]].numpy(), self.enc)) for b in range(size)])
         return out
 

@@ -13,7 +13,7 @@ from deep_symphony.train import load_checkpoint
 from conftest import CLI, run_cli
 
 TINY = {'model': {'embed_dim': 16, 'hidden': 32, 'layers': 2, 'dropout': 0.0},
-        'data': {'window': 48, 'transpose': 2, 'eval_songs': 6},
+        'data': {'window': 48, 'transpose': 2, 'control_window': 16, 'eval_songs': 6},
         'train': {'steps': 60, 'batch_size': 8, 'lr': 0.01, 'weight_decay': 0.0, 'grad_clip': 1.0, 'warmup_steps': 5,
                   'schedule': 'cosine', 'min_lr_ratio': 0.1, 'eval_every': 20, 'checkpoint_every': 5, 'seed': 3, 'device': 'cpu'}}
 

@@ -133,11 +133,12 @@ CharRNN.step, CharRNN.start, CharRNN.prime = _step, _start, _prime
 MODEL_SCHEMA = {'embed_dim': (int, lambda v: v > 0, 'must be positive'), 'hidden': (int, lambda v: v > 0, 'must be positive'),
                 'layers': (int, lambda v: v > 0, 'must be positive'), 'dropout': (float, lambda v: 0 <= v < 1, 'must lie in [0, 1)')}
 DATA_SCHEMA = {'window': (int, lambda v: v > 1, 'must be > 1'), 'transpose': (int, lambda v: 0 <= v <= 12, 'must lie in 0..12'),
+               'control_window': (int, lambda v: v > 0, 'must be positive'),
                'eval_songs': (int, lambda v: v >= 0, 'must be >= 0 (0 = every validation song)')}
 CHARRNN_SCHEMA = {'model': MODEL_SCHEMA, 'data': DATA_SCHEMA, 'train': TRAIN_SCHEMA}
 
 def charrnn_validation(prepared, conditional:bool, window:int, max_songs:int=0, split:str='valid'):
-    "A function `model -> nats per event` over the (first `max_songs`) songs of `split`, state carried through each song."
+    "A function `model -> nats per event` over the (first `max_songs`) songs of `split`, state carried through each song (controls per `window` events)."
     ev = load_ragged(Path(prepared) / 'events' / split)
     if max_songs: ev = type(ev)(ev.data, ev.offsets[:max_songs + 1], ev.names[:max_songs], ev.extra)
     batches = list(song_batches(ev, 16, controls=conditional, length=window))
@@ -161,6 +162,7 @@ def train_charrnn(prepared, # a prepared folder (events/train, events/valid)
     model = CharRNN(CharRNNConfig(vocab_size=enc.vocab_size, control_dim=FEATURE_DIM if conditional else 0,
                                   steps_per_second=enc.steps_per_second, max_shift_steps=enc.max_shift_steps,
                                   velocity_bins=enc.velocity_bins, **p.get('model', {})))
-    windows = EventWindows(load_ragged(Path(prepared) / 'events' / 'train'), window, data.get('transpose', 0), conditional, enc)
-    val = charrnn_validation(prepared, conditional, window, data.get('eval_songs', 0))
+    cw = data.get('control_window', window)
+    windows = EventWindows(load_ragged(Path(prepared) / 'events' / 'train'), window, data.get('transpose', 0), conditional, enc, cw)
+    val = charrnn_validation(prepared, conditional, cw, data.get('eval_songs', 0))
     return Trainer(model, windows.batch, tcfg, out_dir, val, metrics_path, progress).fit()
