@@ -131,7 +131,7 @@ class SeqAE(nn.Module):
         q = ((c - torch.sign(c)) ** 2).sum(-1).mean()
         cfg = self.config
         loss = cfg.w_rec * rec + cfg.w_rec_bin * rec_bin + cfg.w_con * con + cfg.w_q * q
-        self.last = {'rec': float(rec), 'rec_bin': float(rec_bin), 'con': float(con), 'q': float(q)}
+        self.last = {k: float(v.detach()) for k, v in (('rec', rec), ('rec_bin', rec_bin), ('con', con), ('q', q))}
         return codes, loss
 
     @torch.no_grad()
