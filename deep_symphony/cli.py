@@ -193,8 +193,8 @@ def _cmd_params(a):
     return f'{a.file}: {len(check_params_file(a.file))} blocks valid'
 
 def _cmd_train(a):
-    from deep_symphony.models.charrnn import train_charrnn
-    params = load_params(a.params, 'charrnn') if a.params else {}
+    from deep_symphony.models.charrnn import train_charrnn, CHARRNN_SCHEMA
+    params = check_params(load_params(a.params, 'charrnn'), CHARRNN_SCHEMA, f'{a.params}: charrnn', required=False) if a.params else {}
     params = {k: dict(v) for k, v in params.items()}
     tr = params.setdefault('train', {})
     for k in ('steps', 'batch_size', 'seed', 'device'):

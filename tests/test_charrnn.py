@@ -135,4 +135,4 @@ def test_generate_bad_checkpoints_and_conditions(checkpoints, tmp_path):
 def test_train_bad_params_name_the_key(corpus, tmp_path):
     (tmp_path / 'p.yaml').write_text(yaml.safe_dump({'charrnn': {'train': {'stesp': 3}}}))
     r = run_cli('train', 'charrnn', '--prepared', corpus / 'prepared', '--out', tmp_path / 'o', '--params', tmp_path / 'p.yaml')
-    assert r.returncode == 2 and 'charrnn.train.stesp: unknown key' in r.stderr and 'Traceback' not in r.stderr
+    assert r.returncode == 2 and 'p.yaml: charrnn.train.stesp: unknown key' in r.stderr and 'Traceback' not in r.stderr
