@@ -181,7 +181,7 @@ class Trainer:
             rec = {'step': self.step, 'loss': float(lv), 'lr': lr_at(self.step, self.cfg)}
             tokens += int(batch['x'].numel()) * world if 'x' in batch else 0
             if self.evaluate is not None and (self.step % self.cfg.eval_every == 0 or self.step == self.cfg.steps):
-                val = torch.tensor(self.evaluate(model) if rank == 0 else 0.0, dtype=torch.float64)
+                val = torch.tensor(self.evaluate(model) if rank == 0 else 0.0, dtype=torch.float64, device=dev)  # NCCL needs it on the GPU
                 if world > 1: dist.broadcast(val, 0)
                 rec['val_loss'] = float(val)
                 if self.best_val is None or rec['val_loss'] < self.best_val:
