@@ -19,7 +19,7 @@ from .features import song_control
 
 # %% auto #0
 __all__ = ['ENCODINGS', 'PREPARE_SCHEMA', 'PREPARE_DEFAULTS', 'Ragged', 'save_ragged', 'load_ragged', 'load_songs', 'as_list',
-           'prepare']
+           'prepare', 'prepare_tiny']
 
 # %% ../nbs/04_prepare.ipynb #47e8791e
 @dataclass
@@ -131,3 +131,14 @@ def prepare(data, # the raw corpus folder
     finally:
         if tmp.exists(): shutil.rmtree(tmp, ignore_errors=True)
     return report
+
+# %% ../nbs/04_prepare.ipynb #29cb27d2
+def prepare_tiny(out=None, # the folder to create (`out/data`, `out/prepared`); None: a new temporary folder
+                 encodings=('notes', 'events'), valid_fraction:float=0.3) -> Path:
+    "Export two small embedded folk files and prepare them; returns the prepared folder."
+    from deep_symphony.corpora import embedded_files
+    out = Path(out) if out is not None else Path(tempfile.mkdtemp())
+    for src, rel in [f for f in embedded_files('folk') if 'nottingham' in f[1] or 'book1' in f[1]]:
+        (out / 'data' / rel).parent.mkdir(parents=True, exist_ok=True); shutil.copyfile(src, out / 'data' / rel)
+    prepare(out / 'data', out / 'prepared', workers=1, encodings=list(encodings), valid_fraction=valid_fraction)
+    return out / 'prepared'

@@ -6,9 +6,8 @@ import pytest
 import torch
 import yaml
 
-from deep_symphony.corpora import embedded_files
 from deep_symphony.music import read_midi
-from deep_symphony.prepare import prepare
+from deep_symphony.prepare import prepare_tiny
 from deep_symphony.train import load_checkpoint
 from conftest import CLI, run_cli
 
@@ -22,9 +21,7 @@ TINY = {'model': {'embed_dim': 16, 'hidden': 32, 'layers': 2, 'dropout': 0.0},
 def corpus(tmp_path_factory):
     "A small prepared corpus (two embedded folk files) and a params file with a tiny Char-RNN."
     d = tmp_path_factory.mktemp('charrnn')
-    for src, rel in [f for f in embedded_files('folk') if 'nottingham' in f[1] or 'book1' in f[1]]:
-        (d / 'data' / rel).parent.mkdir(parents=True, exist_ok=True); shutil.copyfile(src, d / 'data' / rel)
-    prepare(d / 'data', d / 'prepared', workers=1, encodings=['notes', 'events'], valid_fraction=0.3)
+    prepare_tiny(d, ['notes', 'events'])
     (d / 'params.yaml').write_text(yaml.safe_dump({'charrnn': TINY}))
     return d
 

@@ -1,14 +1,12 @@
 """The SeqAE: losses and gradients, walks that do not loop, and the explorer driven headless on a trained model."""
-import shutil
 
 import numpy as np
 import pytest
 import torch
 
-from deep_symphony.corpora import embedded_files
 from deep_symphony.models.seqae import (ABLATION_ROWS, SeqAE, SeqAEConfig, longest_repeated_block, random_walk,
                                         reset_random_walk, song_subsequence_lists, train_seqae, walk_song)
-from deep_symphony.prepare import prepare
+from deep_symphony.prepare import prepare_tiny
 from deep_symphony.train import load_model
 
 TINY = {'model': {'embed_dim': 16, 'hidden': 64, 'code_bits': 16},
@@ -20,9 +18,7 @@ TINY = {'model': {'embed_dim': 16, 'hidden': 64, 'code_bits': 16},
 @pytest.fixture(scope='module')
 def trained(tmp_path_factory):
     d = tmp_path_factory.mktemp('seqae')
-    for src, rel in [f for f in embedded_files('folk') if 'nottingham' in f[1] or 'book1' in f[1]]:
-        (d / 'data' / rel).parent.mkdir(parents=True, exist_ok=True); shutil.copyfile(src, d / 'data' / rel)
-    prepare(d / 'data', d / 'prepared', workers=1, encodings=['notes'], valid_fraction=0.3)
+    prepare_tiny(d, ['notes'])
     s = train_seqae(d / 'prepared', d / 'continuous', TINY, 'continuous', progress=False)
     return d, s, load_model(d / 'continuous' / 'best.pt', 'seqae')
 

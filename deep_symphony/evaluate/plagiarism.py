@@ -227,7 +227,7 @@ def plot_alignment(sample:Song, index:CopyIndex, report:dict, key:str='longest_c
         ax.set_xlim(t0, t1); ax.set_ylabel('MIDI pitch'); ax.set_title(title)
     if r.get('source'):
         draw(axes[0], sample.pitch, sample.start, r['sample_start'], r['sample_end'], f"sample {sample.name}: {r['notes']} notes copied")
-        draw(axes[1], src_song[0] + r.get('transposition', 0) * 0, src_song[1], r['source_start'], r['source_end'], f"source {r['source']}")
+        draw(axes[1], src_song[0], src_song[1], r['source_start'], r['source_end'], f"source {r['source']}")
     axes[1].set_xlabel('time (s)'); fig.tight_layout()
     if path is not None:
         from deep_symphony.core import atomic_write
