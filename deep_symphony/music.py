@@ -10,7 +10,11 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
-import pretty_midi
+import contextlib, io
+with contextlib.redirect_stdout(io.StringIO()):
+    # pyfluidsynth>=1.4 prints where it found FluidSynth when $CI is set, at import (pretty_midi imports it);
+    # stdout carries results (`deep-symphony ... --json`), so that line is swallowed
+    import pretty_midi
 
 from .core import MusicConversionError
 

@@ -69,3 +69,13 @@ def test_params_check_names_the_bad_key(tmp_path):
     text = (ROOT / 'params.yaml').read_text().replace('n_songs: 2', 'n_songs: two')
     (tmp_path / 'params.yaml').write_text(text)
     one_line_error(run_cli('params', 'check', 'params.yaml', cwd=tmp_path), 'params.yaml: render_corpus.n_songs', 'expected int')
+
+
+def test_stdout_carries_only_results_even_under_ci(tmp_path):
+    "pyfluidsynth>=1.4 prints where it found FluidSynth when $CI is set; importing the library must keep stdout clean."
+    import os, subprocess, sys
+    code = ('import deep_symphony.cli, deep_symphony.render as r; r.fluidsynth_available(); '
+            'import json, sys; sys.stdout.write(json.dumps({"ok": 1}))')
+    p = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, env={**os.environ, 'CI': 'true'}, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == '{"ok": 1}'
