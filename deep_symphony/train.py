@@ -17,7 +17,8 @@ from .core import DeepSymphonyError, ParamsError, atomic_write, check_params, ch
 
 # %% auto #0
 __all__ = ['TRAIN_SCHEMA', 'CHECKPOINT_FORMAT', 'MODELS', 'TrainConfig', 'train_config', 'lr_at', 'register_model',
-           'save_checkpoint', 'load_checkpoint', 'build_model', 'load_model', 'mean_loss', 'Trainer']
+           'save_checkpoint', 'load_checkpoint', 'build_model', 'load_model', 'mean_loss', 'MultiOptimizer',
+           'make_optimizer', 'Trainer']
 
 # %% ../nbs/08_train.ipynb #3d3c2af1
 @dataclass
@@ -116,6 +117,28 @@ def mean_loss(model:nn.Module, batches:Iterable[dict], device='cpu') -> float:
     return total / max(count, 1.0)
 
 # %% ../nbs/08_train.ipynb #0412683d
+class MultiOptimizer:
+    "Named optimizers that act as one for the trainer: `param_groups`, `state_dict` and `load_state_dict` span them all."
+    def __init__(self, **optimizers:torch.optim.Optimizer): self.optimizers = optimizers
+    def __getitem__(self, name:str) -> torch.optim.Optimizer: return self.optimizers[name]
+    @property
+    def param_groups(self) -> list[dict]: return [g for o in self.optimizers.values() for g in o.param_groups]
+    def state_dict(self) -> dict: return {k: o.state_dict() for k, o in self.optimizers.items()}
+    def load_state_dict(self, state:dict):
+        for k, o in self.optimizers.items(): o.load_state_dict(state[k])
+
+def make_optimizer(model:nn.Module, cfg:TrainConfig):
+    "AdamW over every parameter, or, for an adversarial model (`optimizer_groups()`), one Adam per player."
+    groups = getattr(model, 'optimizer_groups', None)
+    if groups is None:
+        return torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, 0.99))
+    opts = {}
+    for name, (params, betas, scale) in groups().items():
+        opts[name] = torch.optim.Adam(params, lr=cfg.lr * scale, betas=betas)
+        for g in opts[name].param_groups: g['lr_scale'] = scale
+    return MultiOptimizer(**opts)
+
+# %% ../nbs/08_train.ipynb #bc7b7002
 def _world():
     return int(os.environ.get('WORLD_SIZE', '1')), int(os.environ.get('RANK', '0')), int(os.environ.get('LOCAL_RANK', '0'))
 
@@ -159,26 +182,29 @@ class Trainer:
         world, rank, dev = self._setup()
         seed_everything(self.cfg.seed)
         model = self.model.to(dev)
-        opt = torch.optim.AdamW(model.parameters(), lr=self.cfg.lr, weight_decay=self.cfg.weight_decay, betas=(0.9, 0.99))
+        opt = make_optimizer(model, self.cfg)
+        adversarial = hasattr(model, 'train_step')
+        if adversarial and world > 1: raise DeepSymphonyError(f'{model.name}: adversarial models train in one process')
         self._resume(model, opt, dev)
         net = nn.parallel.DistributedDataParallel(model) if world > 1 else model
-        per = self.cfg.batch_size // world
         from tqdm.auto import tqdm
         bar = tqdm(total=self.cfg.steps, initial=self.step, desc=model.name, disable=not self.progress or rank != 0)
         t0, tokens = time.time(), 0
         while self.step < self.cfg.steps:
             self.step += 1
             g = torch.Generator().manual_seed(self.cfg.seed * 1_000_003 + self.step)
-            batch = {k: v[rank * per:(rank + 1) * per].to(dev) for k, v in self.batches(g, self.cfg.batch_size).items()}
-            for group in opt.param_groups: group['lr'] = lr_at(self.step, self.cfg)
+            batch = {k: v[rank * (len(v) // world):(rank + 1) * (len(v) // world)].to(dev) for k, v in self.batches(g, self.cfg.batch_size).items()}
+            for group in opt.param_groups: group['lr'] = lr_at(self.step, self.cfg) * group.get('lr_scale', 1.0)
             model.train()
-            _, loss = net(**batch)
-            opt.zero_grad(set_to_none=True); loss.backward()
-            if self.cfg.grad_clip: nn.utils.clip_grad_norm_(model.parameters(), self.cfg.grad_clip)
-            opt.step()
+            if adversarial: loss = model.train_step(batch, opt, self.cfg.grad_clip)
+            else:
+                _, loss = net(**batch)
+                opt.zero_grad(set_to_none=True); loss.backward()
+                if self.cfg.grad_clip: nn.utils.clip_grad_norm_(model.parameters(), self.cfg.grad_clip)
+                opt.step()
             lv = loss.detach()
             if world > 1: dist.all_reduce(lv); lv /= world
-            rec = {'step': self.step, 'loss': float(lv), 'lr': lr_at(self.step, self.cfg)}
+            rec = {'step': self.step, 'loss': float(lv), 'lr': lr_at(self.step, self.cfg)} | dict(getattr(model, 'last', {}))
             tokens += int(batch['x'].numel()) * world if 'x' in batch else 0
             if self.evaluate is not None and (self.step % self.cfg.eval_every == 0 or self.step == self.cfg.steps):
                 val = torch.tensor(self.evaluate(model) if rank == 0 else 0.0, dtype=torch.float64, device=dev)  # NCCL needs it on the GPU
