@@ -165,7 +165,17 @@ def params_schemas() -> dict:
     "Schema of every block of params.yaml, by stage (each chapter adds its own)."
     from deep_symphony.prepare import PREPARE_SCHEMA
     from deep_symphony.models.charrnn import CHARRNN_SCHEMA
-    return {'prepare': PREPARE_SCHEMA, 'charrnn': CHARRNN_SCHEMA,
+    from deep_symphony.models.seqae import SEQAE_SCHEMA
+    from deep_symphony.models.gan import gan_block_schema
+    from deep_symphony.models.rnngan import ROLLGAN_SCHEMA
+    from deep_symphony.models.dcrnn import DCRNN_SCHEMA
+    from deep_symphony.models.pix2pix import PIX2PIX_SCHEMA
+    pos = (int, lambda v: v > 0, 'must be positive'); prob = (float, lambda v: 0 <= v <= 1, 'must lie in [0, 1]')
+    return {'prepare': PREPARE_SCHEMA, 'charrnn': CHARRNN_SCHEMA, 'seqae': SEQAE_SCHEMA,
+            'seqae_chapter': {'n_walks': pos, 'walk_steps': pos, 'jump': prob, 'p_return': prob, 'p_store': prob, 'seed': int},
+            'rnngan': gan_block_schema(ROLLGAN_SCHEMA), 'wgan': gan_block_schema(ROLLGAN_SCHEMA),
+            'dcrnn': gan_block_schema(DCRNN_SCHEMA), 'pix2pix': gan_block_schema(PIX2PIX_SCHEMA),
+            'gan_chapters': {'n_samples': pos, 'seed': int, 'song_crop': (int, lambda v: v > 0 and v % 16 == 0, 'must be a positive multiple of 16')},
             'evaluate': {'max_references': (int, lambda v: v > 0, 'must be positive')},
             'charrnn_chapter': {'n_samples': (int, lambda v: v > 0, 'must be positive'), 'steps': (int, lambda v: v > 0, 'must be positive'),
                                 'seed': int, 'temperatures': (str, _floats, 'must be comma-separated numbers')},

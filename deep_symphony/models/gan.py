@@ -18,9 +18,10 @@ from ..encoders import PianoRollEncoder
 from ..prepare import load_ragged
 
 # %% auto #0
-__all__ = ['ADV_LOSSES', 'ADVERSARIAL_SCHEMA', 'gradient_penalty', 'discriminator_targets', 'critic_loss', 'generator_loss',
-           'HistoryBuffer', 'AdversarialConfig', 'Adversarial', 'RollWindows', 'roll_to_song', 'collapse_measures',
-           'roll_statistics_distance']
+__all__ = ['ADV_LOSSES', 'ADVERSARIAL_SCHEMA', 'GAN_DATA_SCHEMA', 'gradient_penalty', 'discriminator_targets', 'critic_loss',
+           'generator_loss', 'HistoryBuffer', 'AdversarialConfig', 'Adversarial', 'RollWindows', 'roll_to_song',
+           'collapse_measures', 'roll_statistics_distance', 'FrameRNNGenerator', 'FrameRNNDiscriminator',
+           'RollCNNCritic', 'gan_block_schema', 'gan_params', 'train_gan', 'write_roll_samples', 'gan_report']
 
 # %% ../../nbs/14_gan.ipynb #b7f24512
 ADV_LOSSES = ('classic', 'wgan-gp')
@@ -45,17 +46,18 @@ def discriminator_targets(n:int, real:bool, smoothing:float=0.0, flip:float=0.0,
     return y
 
 def critic_loss(kind:str, real_out, fake_out, smoothing:float=0.0, flip:float=0.0) -> torch.Tensor:
-    "The critic's (discriminator's) loss without the penalty: logistic for 'classic', E[D(fake)] − E[D(real)] for 'wgan-gp'."
-    real_out, fake_out = real_out.reshape(len(real_out), -1).mean(1), fake_out.reshape(len(fake_out), -1).mean(1)
+    "The critic's (discriminator's) loss without the penalty: logistic for 'classic' (per output: frames, patches), E[D(fake)] − E[D(real)] for 'wgan-gp'."
+    real_out, fake_out = real_out.reshape(len(real_out), -1), fake_out.reshape(len(fake_out), -1)
     if kind == 'wgan-gp': return fake_out.mean() - real_out.mean()
     if kind == 'classic':
-        return (F.binary_cross_entropy_with_logits(real_out, discriminator_targets(len(real_out), True, smoothing, flip, real_out.device))
-                + F.binary_cross_entropy_with_logits(fake_out, discriminator_targets(len(fake_out), False, smoothing, flip, fake_out.device)))
+        yr = discriminator_targets(len(real_out), True, smoothing, flip, real_out.device)[:, None].expand_as(real_out)
+        yf = discriminator_targets(len(fake_out), False, smoothing, flip, fake_out.device)[:, None].expand_as(fake_out)
+        return F.binary_cross_entropy_with_logits(real_out, yr) + F.binary_cross_entropy_with_logits(fake_out, yf)
     raise DeepSymphonyError(f'adversarial loss must be one of {", ".join(ADV_LOSSES)}, got {kind!r}')
 
 def generator_loss(kind:str, fake_out) -> torch.Tensor:
     "The generator's adversarial loss: −E[D(fake)] for 'wgan-gp', the non-saturating −log σ(D(fake)) for 'classic'."
-    fake_out = fake_out.reshape(len(fake_out), -1).mean(1)
+    fake_out = fake_out.reshape(len(fake_out), -1)
     if kind == 'wgan-gp': return -fake_out.mean()
     if kind == 'classic': return F.binary_cross_entropy_with_logits(fake_out, torch.ones_like(fake_out))
     raise DeepSymphonyError(f'adversarial loss must be one of {", ".join(ADV_LOSSES)}, got {kind!r}')
@@ -146,7 +148,7 @@ class Adversarial(nn.Module):
         opt['generator'].zero_grad(set_to_none=True); lg.backward()
         if grad_clip: nn.utils.clip_grad_norm_(self.generator.parameters(), grad_clip)
         opt['generator'].step()
-        gap = float(ro.reshape(len(ro), -1).mean() - fo.detach().reshape(len(fo), -1).mean())
+        gap = float(ro.detach().reshape(len(ro), -1).mean() - fo.detach().reshape(len(fo), -1).mean())
         self.last = {'d_loss': float(ld.detach()), 'g_loss': float(lg.detach()), 'critic_gap': gap}
         return lg.detach()
 
@@ -212,3 +214,104 @@ def roll_statistics_distance(fake, real, min_pitch:int=0, threshold:float=0.5) -
         return pc / max(pc.sum(), 1), dens, poly
     a, b = stats(fake), stats(real)
     return float(np.abs(a[0] - b[0]).sum() + abs(np.log((a[1] + 1e-4) / (b[1] + 1e-4))) + abs(a[2] - b[2]) / 2)
+
+# %% ../../nbs/14_gan.ipynb #61926cb8
+class FrameRNNGenerator(nn.Module):
+    "Noise (B, T, noise_dim) -> GRU -> per-frame note probabilities (B, T, pitches)."
+    def __init__(self, noise_dim:int, hidden:int, pitches:int, layers:int=2):
+        super().__init__()
+        self.noise_dim = noise_dim
+        self.gru = nn.GRU(noise_dim, hidden, layers, batch_first=True)
+        self.out = nn.Linear(hidden, pitches)
+    def forward(self, z): return torch.sigmoid(self.out(self.gru(z)[0]))
+
+class FrameRNNDiscriminator(nn.Module):
+    "A bidirectional GRU over frames: one real/fake logit per frame (B, T)."
+    def __init__(self, pitches:int, hidden:int):
+        super().__init__()
+        self.gru = nn.GRU(pitches, hidden, batch_first=True, bidirectional=True)
+        self.out = nn.Linear(2 * hidden, 1)
+    def forward(self, x): return self.out(self.gru(x)[0])[..., 0]
+
+class RollCNNCritic(nn.Module):
+    "A 2-d CNN over the (frames, pitches) roll (plus optional per-sample condition channels): one score per sample."
+    def __init__(self, frames:int, pitches:int, channels:int=32, cond_dim:int=0):
+        super().__init__()
+        c = channels; self.cond_dim = cond_dim
+        self.net = nn.Sequential(nn.Conv2d(1 + (1 if cond_dim else 0), c, 4, 2, 1), nn.LeakyReLU(0.2),
+                                 nn.Conv2d(c, 2 * c, 4, 2, 1), nn.LeakyReLU(0.2),
+                                 nn.Conv2d(2 * c, 4 * c, 4, 2, 1), nn.LeakyReLU(0.2))
+        self.out = nn.Linear(4 * c * (frames // 8) * (pitches // 8) + cond_dim, 1)
+    def forward(self, x, cond=None):
+        h = x[:, None]
+        if self.cond_dim:   # the condition also as a channel: its pitch-class weights tiled over the roll
+            tile = cond.repeat(1, x.shape[2] // 12 + 1)[:, :x.shape[2]]
+            h = torch.cat([h, tile[:, None, None].expand(-1, 1, x.shape[1], -1)], 1)
+        h = self.net(h).flatten(1)
+        return self.out(torch.cat([h, cond], 1) if self.cond_dim else h)[:, 0]
+
+# %% ../../nbs/14_gan.ipynb #620f81e6
+GAN_DATA_SCHEMA = {
+    'frames': (int, lambda v: v >= 16 and v % 8 == 0, 'must be a multiple of 8, at least 16'),
+    'fps': (float, lambda v: v > 0, 'must be positive'),
+    'min_pitch': (int, lambda v: 0 <= v <= 127, 'must lie in 0..127'),
+    'max_pitch': (int, lambda v: 0 <= v <= 127, 'must lie in 0..127'),
+    'transpose': (int, lambda v: 0 <= v <= 12, 'must lie in 0..12'),
+    'max_songs': (int, lambda v: v >= 0, 'must be >= 0 (0 = all)'),
+    'eval_windows': (int, lambda v: v > 0, 'must be positive'),
+}
+
+def gan_block_schema(model_schema:dict) -> dict:
+    "The schema of a GAN's params block: `model` (its own), `adversarial`, `data`, `train`."
+    from deep_symphony.train import TRAIN_SCHEMA
+    return {'model': model_schema, 'adversarial': ADVERSARIAL_SCHEMA, 'data': GAN_DATA_SCHEMA, 'train': TRAIN_SCHEMA}
+
+def gan_params(params:dict, block:str, model_schema:dict) -> dict:
+    "Check a GAN's params block (`model`, `adversarial`, `data`, `train`); raises `ParamsError` naming the key."
+    from deep_symphony.core import check_params
+    p = check_params(params, gan_block_schema(model_schema), block, required=False)
+    d = p.get('data', {})
+    if d.get('min_pitch', 0) > d.get('max_pitch', 127):
+        from deep_symphony.core import ParamsError
+        raise ParamsError(f'{block}.data: min_pitch {d["min_pitch"]} is above max_pitch {d["max_pitch"]}')
+    return p
+
+def train_gan(model:Adversarial, prepared, out_dir, p:dict, block:str, metrics_path=None, progress:bool=True,
+              batches=None, evaluate=None) -> dict:
+    "Train a piano-roll GAN with the shared trainer (`batch_size` real windows per step, split over the critic steps); validation: `evaluate(model)` or the statistics distance of its samples to validation windows."
+    from deep_symphony.train import Trainer, train_config
+    from deep_symphony.core import seed_everything
+    tcfg = train_config(p.get('train', {}), f'{block}.train')
+    d = p.get('data', {}); c = model.config
+    seed_everything(tcfg.seed)
+    if batches is None:
+        train = RollWindows(prepared, 'train', c.frames, c.fps, c.min_pitch, c.max_pitch, d.get('transpose', 0), d.get('max_songs', 0))
+        batches = train.batch
+    if evaluate is None:
+        valid = RollWindows(prepared, 'valid', c.frames, c.fps, c.min_pitch, c.max_pitch).fixed(d.get('eval_windows', 64))
+        def evaluate(m):
+            with torch.no_grad(): fake = m.sample(len(valid)).cpu().numpy()
+            return roll_statistics_distance(fake, valid.numpy(), c.min_pitch)
+    return Trainer(model, batches, tcfg, out_dir, evaluate, metrics_path, progress).fit()
+
+def write_roll_samples(rolls, encoder:PianoRollEncoder, out_dir, prefix:str, wav:bool=True, png:bool=True) -> list[Path]:
+    "Each generated roll as `<prefix>_<i>.mid` (+ `.wav`, `.png`); returns the MIDI paths."
+    from deep_symphony.render import render
+    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True); paths = []
+    for i, r in enumerate(rolls):
+        song = roll_to_song(r, encoder, name=f'{prefix}_{i:02d}')
+        if not len(song): continue                   # a silent sample has no MIDI to write; collapse_measures counts it
+        paths.append(render(song, out / f'{prefix}_{i:02d}', wav=wav, png=png)['midi'])
+    return paths
+
+# %% ../../nbs/14_gan.ipynb #3c427b2d
+def gan_report(rolls:np.ndarray, valid:np.ndarray, encoder:PianoRollEncoder, samples_dir, prefix:str, rendered:int=4) -> dict:
+    "Collapse measures and statistics distance of generated `rolls` (N, T, P) against `valid` windows; writes the samples."
+    rolls = np.asarray(rolls)
+    m = collapse_measures(rolls, encoder.min_pitch)
+    m['statistics_distance'] = roll_statistics_distance(rolls, valid, encoder.min_pitch)
+    m['real_statistics_distance'] = roll_statistics_distance(valid[: len(valid) // 2], valid[len(valid) // 2:], encoder.min_pitch)
+    paths = write_roll_samples(rolls[:rendered], encoder, samples_dir, prefix, wav=True, png=True)
+    paths += write_roll_samples(rolls[rendered:], encoder, samples_dir, prefix + '_more', wav=False, png=False)
+    m['midi_files'] = len(paths)
+    return m

@@ -69,6 +69,8 @@ class SeqAEConfig:
     w_q: float = 0.0
     con_mode: str = 'sign'     # 'sign' (the study's), 'l2' or 'hinge'
     hinge_margin: float = 1.0
+    code_noise: float = 0.0    # std of Gaussian noise added to c' before f_dec in training (semantic hashing)
+    ramp_steps: int = 0        # w_con, w_q and the noise grow linearly from 0 over these training steps
 
 class _Decoder(nn.Module):
     def __init__(self, c:SeqAEConfig):
@@ -104,6 +106,7 @@ class SeqAE(nn.Module):
         self.enc = nn.GRU(c.embed_dim, c.hidden, batch_first=True)
         self.to_code = nn.Linear(c.hidden, c.code_bits)
         self.dec, self.dec_bin = _Decoder(c), _Decoder(c)
+        self.register_buffer('trained_steps', torch.zeros((), dtype=torch.long))   # for the ramp; saved with the weights
         self.last = {}
 
     def encode(self, x):                                            # x (N, 8) -> c' (N, bits)
@@ -123,14 +126,17 @@ class SeqAE(nn.Module):
         B, K, T = x.shape
         flat = x.reshape(B * K, T)
         c = self.encode(flat)                                       # (B*K, bits)
+        cfg = self.config
+        if self.training: self.trained_steps += 1
+        r = min(1.0, float(self.trained_steps) / cfg.ramp_steps) if cfg.ramp_steps else 1.0
+        c_in = c + cfg.code_noise * r * torch.randn_like(c) if self.training and cfg.code_noise else c
         inputs = torch.cat([torch.full((B * K, 1), BOS, dtype=torch.long, device=x.device), flat[:, :-1]], 1)
-        rec = F.cross_entropy(self.dec(c, inputs).flatten(0, 1), flat.flatten())
+        rec = F.cross_entropy(self.dec(c_in, inputs).flatten(0, 1), flat.flatten())
         rec_bin = F.cross_entropy(self.dec_bin(torch.sign(c).detach(), inputs).flatten(0, 1), flat.flatten())
         codes = c.reshape(B, K, -1)
         con = self.continuity(codes) if K > 1 else c.new_zeros(())
         q = ((c - torch.sign(c)) ** 2).sum(-1).mean()
-        cfg = self.config
-        loss = cfg.w_rec * rec + cfg.w_rec_bin * rec_bin + cfg.w_con * con + cfg.w_q * q
+        loss = cfg.w_rec * rec + cfg.w_rec_bin * rec_bin + r * (cfg.w_con * con + cfg.w_q * q)
         self.last = {k: float(v.detach()) for k, v in (('rec', rec), ('rec_bin', rec_bin), ('con', con), ('q', q))}
         return codes, loss
 
@@ -195,7 +201,8 @@ SEQAE_SCHEMA = {
     'loss': {'w_rec': (float, lambda v: v >= 0, 'must be >= 0'), 'w_rec_bin': (float, lambda v: v >= 0, 'must be >= 0'),
              'w_con': (float, lambda v: v >= 0, 'must be >= 0'), 'w_q': (float, lambda v: v >= 0, 'must be >= 0'),
              'con_mode': (str, lambda v: v in ('sign', 'l2', 'hinge'), "must be 'sign', 'l2' or 'hinge'"),
-             'hinge_margin': (float, lambda v: v >= 0, 'must be >= 0')},
+             'hinge_margin': (float, lambda v: v >= 0, 'must be >= 0'),
+             'code_noise': (float, lambda v: v >= 0, 'must be >= 0'), 'ramp_steps': (int, lambda v: v >= 0, 'must be >= 0')},
     'data': {'window': (int, lambda v: v > 1, 'must be > 1'), 'transpose': (int, lambda v: 0 <= v <= 12, 'must lie in 0..12'),
              'eval_songs': (int, lambda v: v >= 0, 'must be >= 0 (0 = all)')},
     'train': TRAIN_SCHEMA,
