@@ -37,7 +37,12 @@ def test_every_stage_runs_a_notebook_with_known_parameters():
     assert stages
     expanded = {}
     for name, st in stages.items():
-        if 'foreach' in st:
+        if 'foreach' in st and isinstance(st['foreach'], dict):      # foreach over a mapping: ${key} and ${item.field}
+            for key, item in st['foreach'].items():
+                text = json.dumps(st['do']).replace('${key}', key)
+                for f, v in item.items(): text = text.replace('${item.%s}' % f, str(v))
+                expanded[f'{name}@{key}'] = json.loads(text)
+        elif 'foreach' in st:
             for item in st['foreach']:
                 expanded[f'{name}@{item}'] = yaml.safe_load(yaml.safe_dump(st['do']).replace('${item}', str(item)))
         else: expanded[name] = st

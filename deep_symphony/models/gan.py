@@ -267,9 +267,10 @@ def gan_block_schema(model_schema:dict) -> dict:
     return {'model': model_schema, 'adversarial': ADVERSARIAL_SCHEMA, 'data': GAN_DATA_SCHEMA, 'train': TRAIN_SCHEMA}
 
 def gan_params(params:dict, block:str, model_schema:dict) -> dict:
-    "Check a GAN's params block (`model`, `adversarial`, `data`, `train`); raises `ParamsError` naming the key."
-    from deep_symphony.core import check_params
+    "Check a GAN's params block (`model`, `adversarial`, `data`, `train`), raising `ParamsError` naming the key; then seed every RNG with `train.seed`, so the model about to be built starts the same on every run."
+    from deep_symphony.core import check_params, seed_everything
     p = check_params(params, gan_block_schema(model_schema), block, required=False)
+    seed_everything(p.get('train', {}).get('seed', 0))
     d = p.get('data', {})
     if d.get('min_pitch', 0) > d.get('max_pitch', 127):
         from deep_symphony.core import ParamsError
