@@ -69,6 +69,7 @@ class DCRNNGenerator(nn.Module):
         self.positions = P - c.kernel + 1
         self.to_strip = nn.Linear(c.hidden_b, c.channels * self.positions)
         self.deconv = nn.ConvTranspose1d(c.channels, 1, c.kernel)   # (B·T, channels, positions) -> (B·T, 1, P)
+        nn.init.constant_(self.deconv.bias, -4.0)    # start sparse, near the real rolls' ~2 % of sounding cells
 
     def structure(self, z, cond=None):
         "(B, structure_steps, structure_dim) sparse structure from noise (B, noise_dim) or (B, steps, noise_dim)."
@@ -99,7 +100,7 @@ class DCRNN(Adversarial):
         self.config = c = config
         P = c.max_pitch - c.min_pitch + 1; self.sample_shape = (c.frames, P)
         self.generator = DCRNNGenerator(c)
-        self.critic = RollCNNCritic(c.frames, P, c.critic_hidden, cond_dim=12 if c.condition else 0)
+        self.critic = RollCNNCritic(c.frames, P, c.critic_hidden, cond_dim=12 if c.condition else 0, min_pitch=c.min_pitch)
         self._init_adversarial()
     def real(self, batch):
         x = batch['x']

@@ -156,13 +156,15 @@ class Adversarial(nn.Module):
 class RollWindows:
     "Random (frames, pitches) windows of the binary piano rolls of a prepared split (float32, in the batch protocol)."
     def __init__(self, prepared, split:str='train', frames:int=64, fps:float=8.0, min_pitch:int=36, max_pitch:int=99,
-                 transpose:int=0, max_songs:int=0):
+                 transpose:int=0, max_songs:int=0,
+                 include:str=''): # only songs whose name starts with this (e.g. 'chorales/'); '' = all
         r = load_ragged(Path(prepared) / 'notes' / split)
         self.enc = PianoRollEncoder(fps, min_pitch, max_pitch)
-        n = len(r) if not max_songs else min(max_songs, len(r))
-        rolls = [self.enc.encode(Song(r[i].copy())) for i in range(n)]
+        idx = [i for i in range(len(r)) if r.names[i].startswith(include)]
+        if max_songs: idx = idx[:max_songs]
+        rolls = [self.enc.encode(Song(r[i].copy())) for i in idx]
         self.rolls = [x for x in rolls if len(x) >= frames and x.any()]
-        if not self.rolls: raise DeepSymphonyError(f'{prepared}/notes/{split}: no song lasts {frames} frames ({frames / fps:.1f} s)')
+        if not self.rolls: raise DeepSymphonyError(f'{prepared}/notes/{split}: no song{" named " + include + "…" if include else ""} lasts {frames} frames ({frames / fps:.1f} s)')
         self.frames, self.transpose = frames, transpose
         w = np.array([len(x) - frames + 1 for x in self.rolls], dtype=np.float64)
         self.weights = torch.tensor(w / w.sum())
@@ -235,18 +237,18 @@ class FrameRNNDiscriminator(nn.Module):
 
 class RollCNNCritic(nn.Module):
     "A 2-d CNN over the (frames, pitches) roll (plus optional per-sample condition channels): one score per sample."
-    def __init__(self, frames:int, pitches:int, channels:int=32, cond_dim:int=0):
+    def __init__(self, frames:int, pitches:int, channels:int=32, cond_dim:int=0, min_pitch:int=0):
         super().__init__()
         c = channels; self.cond_dim = cond_dim
+        self.register_buffer('pc', (torch.arange(pitches) + min_pitch) % 12, persistent=False)   # pitch class of each column
         self.net = nn.Sequential(nn.Conv2d(1 + (1 if cond_dim else 0), c, 4, 2, 1), nn.LeakyReLU(0.2),
                                  nn.Conv2d(c, 2 * c, 4, 2, 1), nn.LeakyReLU(0.2),
                                  nn.Conv2d(2 * c, 4 * c, 4, 2, 1), nn.LeakyReLU(0.2))
         self.out = nn.Linear(4 * c * (frames // 8) * (pitches // 8) + cond_dim, 1)
     def forward(self, x, cond=None):
         h = x[:, None]
-        if self.cond_dim:   # the condition also as a channel: its pitch-class weights tiled over the roll
-            tile = cond.repeat(1, x.shape[2] // 12 + 1)[:, :x.shape[2]]
-            h = torch.cat([h, tile[:, None, None].expand(-1, 1, x.shape[1], -1)], 1)
+        if self.cond_dim:   # the condition also as a channel: each pitch column gets its pitch class's weight
+            h = torch.cat([h, cond[:, self.pc][:, None, None].expand(-1, 1, x.shape[1], -1)], 1)
         h = self.net(h).flatten(1)
         return self.out(torch.cat([h, cond], 1) if self.cond_dim else h)[:, 0]
 
@@ -259,6 +261,7 @@ GAN_DATA_SCHEMA = {
     'transpose': (int, lambda v: 0 <= v <= 12, 'must lie in 0..12'),
     'max_songs': (int, lambda v: v >= 0, 'must be >= 0 (0 = all)'),
     'eval_windows': (int, lambda v: v > 0, 'must be positive'),
+    'include': str,
 }
 
 def gan_block_schema(model_schema:dict) -> dict:
@@ -286,10 +289,10 @@ def train_gan(model:Adversarial, prepared, out_dir, p:dict, block:str, metrics_p
     d = p.get('data', {}); c = model.config
     seed_everything(tcfg.seed)
     if batches is None:
-        train = RollWindows(prepared, 'train', c.frames, c.fps, c.min_pitch, c.max_pitch, d.get('transpose', 0), d.get('max_songs', 0))
+        train = RollWindows(prepared, 'train', c.frames, c.fps, c.min_pitch, c.max_pitch, d.get('transpose', 0), d.get('max_songs', 0), d.get('include', ''))
         batches = train.batch
     if evaluate is None:
-        valid = RollWindows(prepared, 'valid', c.frames, c.fps, c.min_pitch, c.max_pitch).fixed(d.get('eval_windows', 64))
+        valid = RollWindows(prepared, 'valid', c.frames, c.fps, c.min_pitch, c.max_pitch, include=d.get('include', '')).fixed(d.get('eval_windows', 64))
         def evaluate(m):
             with torch.no_grad(): fake = m.sample(len(valid)).cpu().numpy()
             return roll_statistics_distance(fake, valid.numpy(), c.min_pitch)

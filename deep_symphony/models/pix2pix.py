@@ -18,7 +18,8 @@ from ..train import register_model
 
 # %% auto #0
 __all__ = ['PIX2PIX_SCHEMA', 'drop_notes', 'roll_notes', 'note_f1', 'UNet', 'PatchDiscriminator', 'Pix2PixConfig', 'Pix2Pix',
-           'facade_pairs', 'restoration_scores', 'train_pix2pix']
+           'facade_pairs', 'candidate_notes', 'restored_notes', 'restored_roll', 'restoration_scores',
+           'calibrate_threshold', 'train_pix2pix']
 
 # %% ../../nbs/18_pix2pix.ipynb #5cb5fdd8
 def drop_notes(roll:torch.Tensor, # (B, T, P) binary rolls
@@ -37,9 +38,9 @@ def roll_notes(roll:np.ndarray, threshold:float=0.5) -> set[tuple[int, int]]:
     starts = on & ~np.vstack([np.zeros((1, on.shape[1]), bool), on[:-1]])
     return set(zip(*map(lambda a: a.tolist(), np.nonzero(starts))))
 
-def note_f1(pred:np.ndarray, truth:np.ndarray, threshold:float=0.5) -> dict:
-    "Note precision, recall and F1 of roll `pred` against `truth` (notes match on onset frame and pitch)."
-    a, b = roll_notes(pred, threshold), roll_notes(truth)
+def note_f1(pred:np.ndarray|set, truth:np.ndarray, threshold:float=0.5) -> dict:
+    "Note precision, recall and F1 of `pred` (a roll, or a set of (onset frame, pitch row) notes) against roll `truth` (notes match on onset frame and pitch)."
+    a, b = (pred if isinstance(pred, set) else roll_notes(pred, threshold)), roll_notes(truth)
     tp = len(a & b); p = tp / len(a) if a else 0.0; r = tp / len(b) if b else 0.0
     return {'precision': p, 'recall': r, 'f1': 2 * p * r / (p + r) if p + r else 0.0}
 
@@ -76,7 +77,8 @@ class Pix2PixConfig(AdversarialConfig):
     n_critic: int = 1
     channels: int = 16
     dropout: float = 0.5
-    l1_weight: float = 100.0
+    recon_weight: float = 100.0    # weight of the reconstruction loss (Pix2Pix: 100 × L1)
+    recon: str = 'l1'              # 'l1' (the study's) or 'bce' (per-cell log loss: calibrated probabilities)
     drop: float = 0.5              # probability that a note is missing from the facade
     frames: int = 128
     fps: float = 8.0
@@ -98,7 +100,9 @@ class Pix2Pix(Adversarial):
         x = batch['x']; return x, batch['facade'] if 'facade' in batch else drop_notes(x, self.config.drop)
     def score(self, x, cond=None): return self.critic(x, cond)
     def fake(self, n, cond=None): return self.generator(cond)
-    def extra_generator_loss(self, fake, real, cond): return self.config.l1_weight * F.l1_loss(fake, real)
+    def extra_generator_loss(self, fake, real, cond):
+        if self.config.recon == 'bce': return self.config.recon_weight * F.binary_cross_entropy(fake.clamp(1e-6, 1 - 1e-6), real)
+        return self.config.recon_weight * F.l1_loss(fake, real)
     @torch.no_grad()
     def restore(self, facade:np.ndarray, crop:int=128) -> np.ndarray:
         "Restore a whole facade roll (T, P) crop by crop (`crop` frames each, the last one padded) and stitch the crops."
@@ -114,16 +118,44 @@ def facade_pairs(windows:RollWindows, n:int, drop:float, seed:int=0) -> tuple[to
     x = windows.fixed(n, seed)
     return x, drop_notes(x, drop, torch.Generator().manual_seed(seed + 1))
 
+def candidate_notes(prob:np.ndarray, facade:np.ndarray, floor:float=0.1) -> list[tuple[int, int, int, float]]:
+    "Notes the restoration proposes: runs of cells outside the facade with probability > `floor`, as (onset, end, pitch row, mean probability)."
+    on = (np.asarray(prob) > floor) & (np.asarray(facade) < 0.5)
+    padded = np.vstack([np.zeros((1, on.shape[1]), bool), on, np.zeros((1, on.shape[1]), bool)])
+    starts = np.argwhere(padded[1:-1] & ~padded[:-2]); ends = np.argwhere(padded[1:-1] & ~padded[2:])
+    starts = starts[np.lexsort((starts[:, 0], starts[:, 1]))]; ends = ends[np.lexsort((ends[:, 0], ends[:, 1]))]
+    return [(int(s), int(e) + 1, int(p), float(np.asarray(prob)[s:e + 1, p].mean())) for (s, p), (e, _) in zip(starts, ends)]
+
+def restored_notes(prob:np.ndarray, facade:np.ndarray, threshold:float=0.5) -> set[tuple[int, int]]:
+    "The notes of a restoration: the facade's (all true) plus every proposed note whose mean probability reaches `threshold`."
+    return roll_notes(facade) | {(s, p) for s, e, p, sc in candidate_notes(prob, facade) if sc >= threshold}
+
+def restored_roll(prob:np.ndarray, facade:np.ndarray, threshold:float=0.5) -> tuple[np.ndarray, np.ndarray]:
+    "`(roll, onsets)` of a restoration, for `PianoRollEncoder.decode`: the facade plus the accepted proposals."
+    roll = (np.asarray(facade) > 0.5).astype(np.uint8); onsets = np.zeros(roll.shape, bool)
+    for t, p in roll_notes(facade): onsets[t, p] = True
+    for s, e, p, sc in candidate_notes(prob, facade):
+        if sc >= threshold: roll[s:e, p] = 1; onsets[s, p] = True
+    return roll, onsets
+
 def restoration_scores(model:Pix2Pix, crops, facades, threshold:float=0.5) -> dict:
-    "Mean note F1 (and precision, recall) of the facades and of their restorations against the complete crops."
+    "Mean note F1 (and precision, recall) of the facades and of their restorations (proposals kept at `threshold`) against the complete crops."
     model.eval()
     with torch.no_grad(): out = model.generator(facades.to(next(model.parameters()).device)).cpu().numpy()
     rows = {'facade': [note_f1(f, c) for f, c in zip(facades.numpy(), crops.numpy())],
-            'restored': [note_f1(o, c, threshold) for o, c in zip(out, crops.numpy())]}
+            'restored': [note_f1(restored_notes(o, f, threshold), c) for o, f, c in zip(out, facades.numpy(), crops.numpy())]}
     return {k: {m: float(np.mean([r[m] for r in v])) for m in ('precision', 'recall', 'f1')} for k, v in rows.items()}
 
+def calibrate_threshold(model:Pix2Pix, crops, facades, grid=np.round(np.arange(0.3, 1.0, 0.05), 2)) -> tuple[float, float]:
+    "`(threshold, F1)`: the acceptance threshold with the best mean note F1 on the given (training) pairs; 1.0 (accept nothing) if none beats the facade."
+    best = (1.0, restoration_scores(model, crops, facades, 1.0)['facade']['f1'])
+    for t in grid:
+        f1 = restoration_scores(model, crops, facades, float(t))['restored']['f1']
+        if f1 > best[1]: best = (float(t), f1)
+    return best
+
 PIX2PIX_SCHEMA = {'channels': (int, lambda v: v > 0, 'must be positive'), 'dropout': (float, lambda v: 0 <= v < 1, 'must lie in [0, 1)'),
-                  'l1_weight': (float, lambda v: v >= 0, 'must be >= 0'), 'drop': (float, lambda v: 0 < v < 1, 'must lie in (0, 1)')}
+                  'recon_weight': (float, lambda v: v >= 0, 'must be >= 0'), 'recon': (str, lambda v: v in ('l1', 'bce'), "must be 'l1' or 'bce'"), 'drop': (float, lambda v: 0 < v < 1, 'must lie in (0, 1)')}
 
 def train_pix2pix(prepared, out_dir, params:dict, metrics_path=None, progress:bool=True) -> dict:
     "Train Pix2Pix on crops of a prepared corpus (resumes from `out_dir/last.pt`)."
@@ -133,8 +165,10 @@ def train_pix2pix(prepared, out_dir, params:dict, metrics_path=None, progress:bo
     c = model.config
     if c.frames % 16 or (c.max_pitch - c.min_pitch + 1) % 16:
         raise DeepSymphonyError(f'pix2pix.data: frames ({c.frames}) and the pitch range ({c.max_pitch - c.min_pitch + 1}) must be multiples of 16')
-    train = RollWindows(prepared, 'train', c.frames, c.fps, c.min_pitch, c.max_pitch, d.get('transpose', 0), d.get('max_songs', 0))
-    valid = RollWindows(prepared, 'valid', c.frames, c.fps, c.min_pitch, c.max_pitch)
+    train = RollWindows(prepared, 'train', c.frames, c.fps, c.min_pitch, c.max_pitch, d.get('transpose', 0), d.get('max_songs', 0), d.get('include', ''))
+    valid = RollWindows(prepared, 'valid', c.frames, c.fps, c.min_pitch, c.max_pitch, include=d.get('include', ''))
     crops, facades = facade_pairs(valid, d.get('eval_windows', 64), c.drop)
-    evaluate = lambda m: 1.0 - restoration_scores(m, crops, facades)['restored']['f1']
+    def evaluate(m):      # the reconstruction loss on fixed validation pairs
+        m.eval()
+        with torch.no_grad(): return float(m.extra_generator_loss(m.generator(facades), crops, facades)) / max(c.recon_weight, 1e-12)
     return train_gan(model, prepared, out_dir, p, 'pix2pix', metrics_path, progress, batches=train.batch, evaluate=evaluate)
