@@ -298,11 +298,11 @@ def train_gan(model:Adversarial, prepared, out_dir, p:dict, block:str, metrics_p
             return roll_statistics_distance(fake, valid.numpy(), c.min_pitch)
     return Trainer(model, batches, tcfg, out_dir, evaluate, metrics_path, progress).fit()
 
-def write_roll_samples(rolls, encoder:PianoRollEncoder, out_dir, prefix:str, wav:bool=True, png:bool=True) -> list[Path]:
-    "Each generated roll as `<prefix>_<i>.mid` (+ `.wav`, `.png`); returns the MIDI paths."
+def write_roll_samples(rolls, encoder:PianoRollEncoder, out_dir, prefix:str, wav:bool=True, png:bool=True, start:int=0) -> list[Path]:
+    "Each generated roll as `<prefix>_<i>.mid` (+ `.wav`, `.png`), numbered from `start`; returns the MIDI paths."
     from deep_symphony.render import render
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True); paths = []
-    for i, r in enumerate(rolls):
+    for i, r in enumerate(rolls, start):
         song = roll_to_song(r, encoder, name=f'{prefix}_{i:02d}')
         if not len(song): continue                   # a silent sample has no MIDI to write; collapse_measures counts it
         paths.append(render(song, out / f'{prefix}_{i:02d}', wav=wav, png=png)['midi'])
@@ -316,6 +316,6 @@ def gan_report(rolls:np.ndarray, valid:np.ndarray, encoder:PianoRollEncoder, sam
     m['statistics_distance'] = roll_statistics_distance(rolls, valid, encoder.min_pitch)
     m['real_statistics_distance'] = roll_statistics_distance(valid[: len(valid) // 2], valid[len(valid) // 2:], encoder.min_pitch)
     paths = write_roll_samples(rolls[:rendered], encoder, samples_dir, prefix, wav=True, png=True)
-    paths += write_roll_samples(rolls[rendered:], encoder, samples_dir, prefix + '_more', wav=False, png=False)
+    paths += write_roll_samples(rolls[rendered:], encoder, samples_dir, prefix, wav=False, png=False, start=rendered)
     m['midi_files'] = len(paths)
     return m
