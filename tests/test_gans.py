@@ -6,7 +6,7 @@ import torch
 
 from conftest import run_cli
 from deep_symphony.models.gan import gradient_penalty, RollWindows, collapse_measures
-from deep_symphony.models.dcrnn import train_dcrnn, compose, form, section_similarity
+from deep_symphony.models.dcrnn import train_dcrnn, compose, form
 from deep_symphony.models.pix2pix import Pix2Pix, Pix2PixConfig, drop_notes, note_f1
 from deep_symphony.models.rnngan import train_rnngan
 from deep_symphony.prepare import prepare_tiny
@@ -50,18 +50,21 @@ def test_bad_gan_params_are_named(tmp_path, block, key, value, needle):
 
 
 def test_dcrnn_form_repeats_its_sections(tiny, tmp_path):
-    "A B C A B: the two A sections (same noise, different RNNb state) resemble each other more than A resembles C."
+    "A B C A B: the two A sections (same noise, different RNNb state) resemble each other more than A resembles C (a 30-step model: probabilities, not notes)."
     params = {'model': {'hidden_a': 16, 'hidden_b': 32, 'critic_hidden': 8}, 'adversarial': {'n_critic': 2},
               'data': {'frames': 48, 'eval_windows': 8},
               'train': {'steps': 30, 'batch_size': 16, 'lr': 0.002, 'warmup_steps': 2, 'eval_every': 15, 'checkpoint_every': 15}}
     train_dcrnn(tiny, tmp_path / 'm', params, progress=False)
     m = load_model(tmp_path / 'm' / 'last.pt', 'dcrnn')
+    def residual_corr(r, i, j):          # correlation of two sections' probabilities once the form's mean section is removed
+        secs = r.reshape(5, 48, -1); mu = secs.mean(0)
+        return float(np.corrcoef((secs[i] - mu).ravel(), (secs[j] - mu).ravel())[0, 1])
     aa, ac = [], []
     for s in range(10):
         r = compose(m, form('ABCAB', 8, s))
         assert r.shape == (5 * 48, 64)
-        aa.append(section_similarity(r, 48, 0, 3)); ac.append(section_similarity(r, 48, 0, 2))
-    assert np.mean(aa) > np.mean(ac) + 0.1, (np.mean(aa), np.mean(ac))
+        aa.append(residual_corr(r, 0, 3)); ac.append(residual_corr(r, 0, 2))
+    assert np.mean(aa) > np.mean(ac) + 0.1, (np.mean(aa), np.mean(ac))   # the trained DVC model is measured in its chapter
 
 
 def test_pix2pix_facade_and_restoration_contract(tiny):
