@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from ..core import DeepSymphonyError
-from .gan import Adversarial, AdversarialConfig, RollCNNCritic, gan_params, train_gan
+from .gan import Adversarial, AdversarialConfig, RollCNNCritic, build_gan, train_gan
 from ..train import register_model
 
 # %% auto #0
@@ -157,9 +157,7 @@ def section_similarity(roll:np.ndarray, frames:int, i:int, j:int, threshold:floa
 
 def train_dcrnn(prepared, out_dir, params:dict, metrics_path=None, progress:bool=True) -> dict:
     "Train DCRNN on a prepared corpus (resumes from `out_dir/last.pt`)."
-    p = gan_params(params, 'dcrnn', DCRNN_SCHEMA); d = p.get('data', {})
-    model = DCRNN(DCRNNConfig(**p.get('model', {}), **p.get('adversarial', {}),
-                              **{k: d[k] for k in ('frames', 'fps', 'min_pitch', 'max_pitch') if k in d}))
+    model, p = build_gan(DCRNN, params, 'dcrnn', DCRNN_SCHEMA)
     return train_gan(model, prepared, out_dir, p, 'dcrnn', metrics_path, progress)
 
 DCRNN_SCHEMA = {'noise_dim': (int, lambda v: v == 8, 'must be 8 (the controllers drive 8 values)'),

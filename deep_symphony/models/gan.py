@@ -21,7 +21,8 @@ from ..prepare import load_ragged
 __all__ = ['ADV_LOSSES', 'ADVERSARIAL_SCHEMA', 'GAN_DATA_SCHEMA', 'gradient_penalty', 'discriminator_targets', 'critic_loss',
            'generator_loss', 'HistoryBuffer', 'AdversarialConfig', 'Adversarial', 'RollWindows', 'roll_to_song',
            'collapse_measures', 'roll_statistics_distance', 'FrameRNNGenerator', 'FrameRNNDiscriminator',
-           'RollCNNCritic', 'gan_block_schema', 'gan_params', 'train_gan', 'write_roll_samples', 'gan_report']
+           'RollCNNCritic', 'gan_block_schema', 'gan_params', 'build_gan', 'train_gan', 'write_roll_samples',
+           'gan_report']
 
 # %% ../../nbs/14_gan.ipynb #b7f24512
 ADV_LOSSES = ('classic', 'wgan-gp')
@@ -279,6 +280,12 @@ def gan_params(params:dict, block:str, model_schema:dict) -> dict:
         from deep_symphony.core import ParamsError
         raise ParamsError(f'{block}.data: min_pitch {d["min_pitch"]} is above max_pitch {d["max_pitch"]}')
     return p
+
+def build_gan(cls, params:dict, block:str, model_schema:dict):
+    "`(model, checked params)`: a GAN of class `cls` from a params block — its `model` and `adversarial` fields plus the window fields of `data` (frames, fps, pitch range) — seeded with `train.seed`."
+    p = gan_params(params, block, model_schema); d = p.get('data', {})
+    window = {k: d[k] for k in ('frames', 'fps', 'min_pitch', 'max_pitch') if k in d}
+    return cls(cls.Config(**p.get('model', {}), **p.get('adversarial', {}), **window)), p
 
 def train_gan(model:Adversarial, prepared, out_dir, p:dict, block:str, metrics_path=None, progress:bool=True,
               batches=None, evaluate=None) -> dict:

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..core import DeepSymphonyError
-from .gan import Adversarial, AdversarialConfig, RollWindows, gan_params, train_gan
+from .gan import Adversarial, AdversarialConfig, RollWindows, build_gan, train_gan
 from ..train import register_model
 
 # %% auto #0
@@ -159,9 +159,7 @@ PIX2PIX_SCHEMA = {'channels': (int, lambda v: v > 0, 'must be positive'), 'dropo
 
 def train_pix2pix(prepared, out_dir, params:dict, metrics_path=None, progress:bool=True) -> dict:
     "Train Pix2Pix on crops of a prepared corpus (resumes from `out_dir/last.pt`)."
-    p = gan_params(params, 'pix2pix', PIX2PIX_SCHEMA); d = p.get('data', {})
-    model = Pix2Pix(Pix2PixConfig(**p.get('model', {}), **p.get('adversarial', {}),
-                                  **{k: d[k] for k in ('frames', 'fps', 'min_pitch', 'max_pitch') if k in d}))
+    model, p = build_gan(Pix2Pix, params, 'pix2pix', PIX2PIX_SCHEMA); d = p.get('data', {})
     c = model.config
     if c.frames % 16 or (c.max_pitch - c.min_pitch + 1) % 16:
         raise DeepSymphonyError(f'pix2pix.data: frames ({c.frames}) and the pitch range ({c.max_pitch - c.min_pitch + 1}) must be multiples of 16')

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import torch
 
 from .gan import (Adversarial, AdversarialConfig, FrameRNNGenerator, FrameRNNDiscriminator, RollCNNCritic,
-                                      gan_params, train_gan)
+                                      build_gan, train_gan)
 from ..train import register_model
 
 # %% auto #0
@@ -61,10 +61,8 @@ ROLLGAN_SCHEMA = {
 }
 
 def build_rollgan(cls, params:dict, block:str):
-    "A model of class `cls` from a checked params block (model + adversarial + data fields)."
-    p = gan_params(params, block, ROLLGAN_SCHEMA); d = p.get('data', {})
-    data = {k: d[k] for k in ('frames', 'fps', 'min_pitch', 'max_pitch') if k in d}
-    return cls(cls.Config(**p.get('model', {}), **p.get('adversarial', {}), **data)), p
+    "`(model, checked params)`: an RNN-generator GAN of class `cls` (`RNNGAN`, `WGAN`) from a params block."
+    return build_gan(cls, params, block, ROLLGAN_SCHEMA)
 
 def train_rnngan(prepared, out_dir, params:dict, metrics_path=None, progress:bool=True) -> dict:
     "Train the RNN-GAN on a prepared corpus (resumes from `out_dir/last.pt`)."
