@@ -71,6 +71,14 @@ def test_params_check_names_the_bad_key(tmp_path):
     one_line_error(run_cli('params', 'check', 'params.yaml', cwd=tmp_path), 'params.yaml: render_corpus.n_songs', 'expected int')
 
 
+def test_params_check_names_a_bad_seqae_subsequence_length(tmp_path):
+    from conftest import ROOT
+    text = (ROOT / 'params.yaml').read_text()
+    assert '    notes: 1 ' in text
+    (tmp_path / 'params.yaml').write_text(text.replace('    notes: 1 ', '    notes: 0 ', 1))
+    one_line_error(run_cli('params', 'check', 'params.yaml', cwd=tmp_path), 'params.yaml: seqae.model.notes', 'must lie in 1..16')
+
+
 def test_stdout_carries_only_results_even_under_ci(tmp_path):
     "pyfluidsynth>=1.4 prints where it found FluidSynth when $CI is set; importing the library must keep stdout clean."
     import os, subprocess, sys

@@ -33,6 +33,10 @@ def test_ablation_rows_set_the_loss_weights():
     from deep_symphony.models.seqae import row_loss_weights
     w = {'w_rec': 1.0, 'w_rec_bin': 1.0, 'w_con': 0.3, 'w_q': 0.2, 'con_mode': 'sign', 'hinge_margin': 1.0}
     assert [(row_loss_weights(r, w)['w_con'], row_loss_weights(r, w)['w_q']) for r in ABLATION_ROWS] == [(0, 0), (0.3, 0.2), (0.3, 0), (0, 0.2)]
+    for r in ('l2', 'hinge'):                             # the earlier continuity losses, alone
+        assert (row_loss_weights(r, w)['con_mode'], row_loss_weights(r, w)['w_con'], row_loss_weights(r, w)['w_q']) == (r, 0.3, 0)
+    with pytest.raises(Exception, match="unknown ablation row 'bogus'"):
+        row_loss_weights('bogus', w)
 
 
 def test_walks_decode_to_songs(trained):
@@ -41,7 +45,7 @@ def test_walks_decode_to_songs(trained):
     start = np.random.default_rng(0).choice([-1.0, 1.0], 16)
     for codes in (random_walk(start, 24, 1.25, 0.05, seed=1), reset_random_walk(start, 24, 1.25, 0.3, 0.05, seed=1)):
         song, subs = walk_song(model, codes)
-        assert subs.shape == (24, 8) and len(song) > 0
+        assert subs.shape == (24, 2 * model.config.notes) and len(song) > 0
 
 
 def test_explorer_bit_flips_change_the_music_and_walks_extend_it(trained):

@@ -18,28 +18,28 @@ from ..prepare import load_ragged
 from ..train import Trainer, TRAIN_SCHEMA, register_model, train_config
 
 # %% auto #0
-__all__ = ['TIME_EDGES', 'TIME_VALUES', 'NOTES_PER_SUBSEQ', 'SUBSEQ_LEN', 'PITCH_TOKENS', 'TIME_TOKEN0', 'BOS', 'SEQAE_VOCAB',
-           'ABLATION_ROWS', 'SEQAE_SCHEMA', 'song_subsequences', 'subsequences_to_song', 'SeqAEConfig', 'SeqAE',
-           'song_subsequence_lists', 'SubsequenceWindows', 'seqae_measures', 'row_loss_weights', 'train_seqae',
-           'random_walk', 'reset_random_walk', 'walk_song', 'longest_repeated_block']
+__all__ = ['TIME_EDGES', 'TIME_VALUES', 'NOTES_PER_SUBSEQ', 'PITCH_TOKENS', 'TIME_TOKEN0', 'BOS', 'SEQAE_VOCAB', 'ABLATION_ROWS',
+           'EARLIER_ROWS', 'SEQAE_SCHEMA', 'song_subsequences', 'subsequences_to_song', 'SeqAEConfig', 'SeqAE',
+           'song_subsequence_lists', 'SubsequenceWindows', 'seqae_measures', 'exact_rate', 'row_loss_weights',
+           'train_seqae', 'random_walk', 'reset_random_walk', 'walk_song', 'longest_repeated_block']
 
 # %% ../../nbs/12_seqae.ipynb #24d3313f
 TIME_EDGES = np.array([0.0, 0.04, 0.09, 0.13, 0.19, 0.27, 0.38, 0.55, 0.77, 1.1, 1.6])   # bucket k: [edge k, edge k+1)
 TIME_VALUES = np.array([0.0, 0.06, 0.11, 0.16, 0.23, 0.32, 0.46, 0.65, 0.92, 1.3, 1.9, 2.6])  # seconds a bucket decodes to
-NOTES_PER_SUBSEQ = 4
-SUBSEQ_LEN = 2 * NOTES_PER_SUBSEQ       # tokens per subsequence
+NOTES_PER_SUBSEQ = 1                    # the default; a model's own value is `config.notes`
 PITCH_TOKENS, TIME_TOKEN0 = 128, 128
 BOS = TIME_TOKEN0 + len(TIME_VALUES)    # the decoder's start token
 SEQAE_VOCAB = BOS + 1
 
-def song_subsequences(song:Song) -> np.ndarray:
-    "(subsequences, 8) token array: 4 notes each as (pitch, time-to-next-onset bucket); a trailing partial group is dropped."
-    if len(song) < NOTES_PER_SUBSEQ: return np.zeros((0, SUBSEQ_LEN), np.int64)
+def song_subsequences(song:Song, notes:int=NOTES_PER_SUBSEQ) -> np.ndarray:
+    "(subsequences, 2·notes) token array: `notes` notes each as (pitch, time-to-next-onset bucket); a trailing partial group is dropped."
+    if notes < 1: raise DeepSymphonyError(f'notes per subsequence must be >= 1, got {notes}')
+    if len(song) < notes: return np.zeros((0, 2 * notes), np.int64)
     ioi = np.diff(np.append(song.start, song.end.max()))
     buckets = np.searchsorted(TIME_EDGES, ioi, side='right') - 1
     toks = np.stack([song.pitch.astype(np.int64), TIME_TOKEN0 + np.clip(buckets, 0, len(TIME_VALUES) - 1)], 1).reshape(-1)
-    n = len(song) // NOTES_PER_SUBSEQ
-    return toks[:n * SUBSEQ_LEN].reshape(n, SUBSEQ_LEN)
+    n = len(song) // notes
+    return toks[:n * 2 * notes].reshape(n, 2 * notes)
 
 def subsequences_to_song(subseqs:np.ndarray, name:str='') -> Song:
     "The song that consecutive subsequences describe (malformed token positions are skipped)."
@@ -63,6 +63,7 @@ class SeqAEConfig:
     embed_dim: int = 64
     hidden: int = 256
     code_bits: int = 16
+    notes: int = NOTES_PER_SUBSEQ   # notes per subsequence (2 tokens each)
     w_rec: float = 1.0
     w_rec_bin: float = 1.0
     w_con: float = 0.0         # 0 for the vanilla SeqAE
@@ -85,7 +86,7 @@ class _Decoder(nn.Module):
         out, _ = self.gru(e, h0)
         return self.head(out)                                       # (N, T, V)
     @torch.no_grad()
-    def greedy(self, code, length:int=SUBSEQ_LEN):
+    def greedy(self, code, length:int):
         "Decode by feeding back the most likely token (self-fed)."
         N = code.shape[0]; h = torch.tanh(self.init(code))[None]
         tok = torch.full((N, 1), BOS, dtype=torch.long, device=code.device); out = []
@@ -109,7 +110,7 @@ class SeqAE(nn.Module):
         self.register_buffer('trained_steps', torch.zeros((), dtype=torch.long))   # for the ramp; saved with the weights
         self.last = {}
 
-    def encode(self, x):                                            # x (N, 8) -> c' (N, bits)
+    def encode(self, x):                                            # x (N, 2·notes) -> c' (N, bits)
         _, h = self.enc(self.embed(x))
         return torch.tanh(self.to_code(h[-1]))
 
@@ -121,7 +122,7 @@ class SeqAE(nn.Module):
         else: raise DeepSymphonyError(f"con_mode must be 'sign', 'l2' or 'hinge', got {self.config.con_mode!r}")
         return d.mean()
 
-    def forward(self, x):                                           # x (B, K, 8): windows of consecutive subsequences
+    def forward(self, x):                                           # x (B, K, 2·notes): windows of consecutive subsequences
         "`(codes (B, K, bits), loss)`; the components are kept in `self.last`."
         B, K, T = x.shape
         flat = x.reshape(B * K, T)
@@ -141,18 +142,27 @@ class SeqAE(nn.Module):
         return codes, loss
 
     @torch.no_grad()
+    def teacher_forced(self, x, binary:bool=True) -> np.ndarray:
+        "Each token's most likely value given the code of `x` (N, 2·notes) and the *true* previous tokens: (N, 2·notes)."
+        x = torch.as_tensor(x, dtype=torch.long, device=next(self.parameters()).device)
+        c = self.encode(x); c = torch.sign(c) if binary else c
+        inputs = torch.cat([torch.full((len(x), 1), BOS, dtype=torch.long, device=x.device), x[:, :-1]], 1)
+        return (self.dec_bin if binary else self.dec)(c, inputs).argmax(-1).cpu().numpy()
+
+    @torch.no_grad()
     def decode_codes(self, codes, binary:bool=True) -> np.ndarray:
-        "Greedy self-fed decoding of codes (N, bits) with `f_dec_bin` (or `f_dec`): (N, 8) tokens."
+        "Greedy self-fed decoding of codes (N, bits) with `f_dec_bin` (or `f_dec`): (N, 2·notes) tokens."
         codes = torch.as_tensor(codes, dtype=torch.float32, device=next(self.parameters()).device)
-        return (self.dec_bin if binary else self.dec).greedy(torch.sign(codes) if binary else codes).cpu().numpy()
+        dec = self.dec_bin if binary else self.dec
+        return dec.greedy(torch.sign(codes) if binary else codes, 2 * self.config.notes).cpu().numpy()
 
 # %% ../../nbs/12_seqae.ipynb #13504249
-def song_subsequence_lists(prepared, split:str) -> tuple[list[np.ndarray], list[str]]:
-    "Every song of a prepared `split` as its (subsequences, 8) token array (songs too short for one are left out)."
+def song_subsequence_lists(prepared, split:str, notes:int=NOTES_PER_SUBSEQ) -> tuple[list[np.ndarray], list[str]]:
+    "Every song of a prepared `split` as its (subsequences, 2·notes) token array (songs too short for one are left out)."
     r = load_ragged(Path(prepared) / 'notes' / split)
     out, names = [], []
     for i in range(len(r)):
-        sub = song_subsequences(Song(r[i].copy()))
+        sub = song_subsequences(Song(r[i].copy()), notes)
         if len(sub): out.append(sub); names.append(r.names[i])
     return out, names
 
@@ -160,7 +170,7 @@ class SubsequenceWindows:
     "Random windows of `k` consecutive subsequences (the trainer's batch protocol), optionally transposed."
     def __init__(self, songs:list[np.ndarray], k:int=8, transpose:int=0):
         self.songs = [s for s in songs if len(s) >= k]
-        if not self.songs: raise DeepSymphonyError(f'no song has {k} subsequences ({k * NOTES_PER_SUBSEQ} notes)')
+        if not self.songs: raise DeepSymphonyError(f'no song has {k} subsequences')
         self.k, self.transpose = k, transpose
         w = np.array([len(s) - k + 1 for s in self.songs], dtype=np.float64)
         self.weights = torch.tensor(w / w.sum())
@@ -168,7 +178,7 @@ class SubsequenceWindows:
         idx = torch.multinomial(self.weights, size, replacement=True, generator=generator).tolist()
         u = torch.rand(size, generator=generator).tolist()
         shift = torch.randint(-self.transpose, self.transpose + 1, (size,), generator=generator).tolist() if self.transpose else [0] * size
-        out = np.empty((size, self.k, SUBSEQ_LEN), np.int64)
+        out = np.empty((size, self.k, self.songs[0].shape[1]), np.int64)
         for b, (i, f, t) in enumerate(zip(idx, u, shift)):
             s = self.songs[i]; a = int(f * (len(s) - self.k + 1)); w = s[a:a + self.k].copy()
             p = w[:, ::2] + t
@@ -181,7 +191,7 @@ class SubsequenceWindows:
 def seqae_measures(model:SeqAE, songs:list[np.ndarray], batch:int=512) -> dict:
     "`{'rec', 'rec_bin', 'avg_flips'}` over `songs` (each an array of consecutive subsequences)."
     model.eval(); dev = next(model.parameters()).device
-    rec = rec_bin = tokens = flips = pairs = 0.0
+    rec = rec_bin = tokens = flips = pairs = mag = 0.0
     for s in songs:
         x = torch.as_tensor(s, device=dev)
         codes = torch.cat([model.encode(x[i:i + batch]) for i in range(0, len(x), batch)])
@@ -189,15 +199,31 @@ def seqae_measures(model:SeqAE, songs:list[np.ndarray], batch:int=512) -> dict:
         rec += float(F.cross_entropy(model.dec(codes, inputs).flatten(0, 1), x.flatten(), reduction='sum'))
         rec_bin += float(F.cross_entropy(model.dec_bin(torch.sign(codes), inputs).flatten(0, 1), x.flatten(), reduction='sum'))
         tokens += x.numel()
-        sg = torch.sign(codes)
+        sg = torch.sign(codes); mag += float(codes.abs().sum())
         flips += float((sg[1:] != sg[:-1]).sum()); pairs += max(len(x) - 1, 0)
-    return {'rec': rec / max(tokens, 1), 'rec_bin': rec_bin / max(tokens, 1), 'avg_flips': flips / max(pairs, 1)}
+    n_codes = sum(len(s) for s in songs) * model.config.code_bits
+    return {'rec': rec / max(tokens, 1), 'rec_bin': rec_bin / max(tokens, 1), 'avg_flips': flips / max(pairs, 1),
+            'code_abs': mag / max(n_codes, 1)}
 
 # %% ../../nbs/12_seqae.ipynb #73c7fcfb
+@torch.no_grad()
+def exact_rate(model:SeqAE, songs:list[np.ndarray], batch:int=4096) -> float:
+    "Share of the subsequences of `songs` that self-fed binary decoding of their codes reproduces exactly."
+    model.eval(); dev = next(model.parameters()).device
+    x = np.concatenate(songs) if songs else np.zeros((0, 2 * model.config.notes), np.int64)
+    hits = 0
+    for i in range(0, len(x), batch):
+        xb = torch.as_tensor(x[i:i + batch], device=dev)
+        hits += int((model.decode_codes(torch.sign(model.encode(xb))) == x[i:i + batch]).all(1).sum())
+    return hits / max(len(x), 1)
+
+# %% ../../nbs/12_seqae.ipynb #44e46bfa
 ABLATION_ROWS = ('vanilla', 'continuous', 'only_con', 'only_q')
+EARLIER_ROWS = ('l2', 'hinge')             # the earlier continuity losses, alone (no L_q), to show how they fail
 SEQAE_SCHEMA = {
     'model': {'embed_dim': (int, lambda v: v > 0, 'must be positive'), 'hidden': (int, lambda v: v > 0, 'must be positive'),
-              'code_bits': (int, lambda v: 0 < v <= 32, 'must lie in 1..32')},
+              'code_bits': (int, lambda v: 0 < v <= 32, 'must lie in 1..32'),
+              'notes': (int, lambda v: 1 <= v <= 16, 'must lie in 1..16 (notes per subsequence)')},
     'loss': {'w_rec': (float, lambda v: v >= 0, 'must be >= 0'), 'w_rec_bin': (float, lambda v: v >= 0, 'must be >= 0'),
              'w_con': (float, lambda v: v >= 0, 'must be >= 0'), 'w_q': (float, lambda v: v >= 0, 'must be >= 0'),
              'con_mode': (str, lambda v: v in ('sign', 'l2', 'hinge'), "must be 'sign', 'l2' or 'hinge'"),
@@ -209,11 +235,14 @@ SEQAE_SCHEMA = {
 }
 
 def row_loss_weights(row:str, loss:dict) -> dict:
-    "The loss weights of an ablation `row`: vanilla (reconstruction only), continuous (L_con + L_q), only_con, only_q."
-    if row not in ABLATION_ROWS: raise DeepSymphonyError(f'unknown ablation row {row!r} (expected {", ".join(ABLATION_ROWS)})')
+    """The loss weights of an ablation `row`: vanilla (reconstruction only), continuous (L_con + L_q), only_con, only_q;
+    or an earlier continuity loss alone: `l2` (plain distance) or `hinge` (with margin `hinge_margin`)."""
+    rows = ABLATION_ROWS + EARLIER_ROWS
+    if row not in rows: raise DeepSymphonyError(f'unknown ablation row {row!r} (expected {", ".join(rows)})')
     w = dict(loss)
     if row in ('vanilla', 'only_q'): w['w_con'] = 0.0
-    if row in ('vanilla', 'only_con'): w['w_q'] = 0.0
+    if row in ('vanilla', 'only_con') + EARLIER_ROWS: w['w_q'] = 0.0
+    if row in EARLIER_ROWS: w['con_mode'] = row
     return w
 
 def train_seqae(prepared, out_dir, params:dict, row:str='continuous', metrics_path=None, progress:bool=True) -> dict:
@@ -223,7 +252,8 @@ def train_seqae(prepared, out_dir, params:dict, row:str='continuous', metrics_pa
     data = p.get('data', {}); k = data.get('window', 8)
     seed_everything(tcfg.seed)
     model = SeqAE(SeqAEConfig(**p.get('model', {}), **row_loss_weights(row, p.get('loss', {}))))
-    train, _ = song_subsequence_lists(prepared, 'train'); valid, _ = song_subsequence_lists(prepared, 'valid')
+    notes = model.config.notes
+    train, _ = song_subsequence_lists(prepared, 'train', notes); valid, _ = song_subsequence_lists(prepared, 'valid', notes)
     if data.get('eval_songs'): valid = valid[:data['eval_songs']]
     windows = SubsequenceWindows(train, k, data.get('transpose', 0))
     def val(m):
@@ -237,7 +267,7 @@ def train_seqae(prepared, out_dir, params:dict, row:str='continuous', metrics_pa
         write_json(metrics_path, {k2: v for k2, v in summary.items() if k2 != 'tokens_per_s'})
     return summary
 
-# %% ../../nbs/12_seqae.ipynb #77f5a2c3
+# %% ../../nbs/12_seqae.ipynb #4ec38a19
 def _flip(code, k, rng):
     code = code.copy(); idx = rng.choice(len(code), size=min(max(k, 1), len(code)), replace=False); code[idx] *= -1
     return code
