@@ -48,6 +48,17 @@ def test_walks_decode_to_songs(trained):
         assert subs.shape == (24, 2 * model.config.notes) and len(song) > 0
 
 
+def test_redrawn_walks_move_the_music_every_step(trained):
+    "With `decode`, a flip step that would decode to the current subsequence is drawn again."
+    _, _, model = trained
+    start = np.random.default_rng(1).choice([-1.0, 1.0], 16)
+    stay = lambda subs: np.mean((subs[1:] == subs[:-1]).all(1))
+    lazy = walk_song(model, random_walk(start, 200, 1.0, 0.0, seed=2))[1]
+    moving = walk_song(model, random_walk(start, 200, 1.0, 0.0, seed=2, decode=model.decode_codes, tries=16))[1]
+    assert stay(lazy) > 0.05, stay(lazy)                  # one-bit steps of a continuous model often stay on the same note
+    assert stay(moving) < stay(lazy) / 4, (stay(moving), stay(lazy))
+
+
 def test_explorer_bit_flips_change_the_music_and_walks_extend_it(trained):
     from deep_symphony.interactive.seqae_explorer import CodeExplorer
     _, _, model = trained

@@ -65,7 +65,8 @@ class CodeExplorer:
 
     def step(self):
         "One random-walk step from the current code."
-        self._visit(random_walk(self.code, 2, self.flips, jump=0.0, seed=int(self.rng.integers(2**31)))[1])
+        self._visit(random_walk(self.code, 2, self.flips, jump=0.0, seed=int(self.rng.integers(2**31)),
+                                decode=self.model.decode_codes)[1])
     def walk(self, n:int=8):
         for _ in range(n): self.step()
     def reset(self): self._visit(self.theme.copy())

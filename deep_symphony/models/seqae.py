@@ -272,24 +272,35 @@ def _flip(code, k, rng):
     code = code.copy(); idx = rng.choice(len(code), size=min(max(k, 1), len(code)), replace=False); code[idx] *= -1
     return code
 
-def random_walk(start:np.ndarray, steps:int, flips:float=1.25, jump:float=0.05, seed:int|None=None) -> np.ndarray:
+def _step(code, flips, rng, decode, tries):
+    "A Poisson(`flips`) flip step; with `decode`, re-drawn while it decodes to the current subsequence."
+    new = _flip(code, rng.poisson(flips), rng)
+    if decode is None: return new
+    here = decode(code[None])[0]
+    for _ in range(tries - 1):
+        if not np.array_equal(decode(new[None])[0], here): break
+        new = _flip(code, rng.poisson(flips), rng)
+    return new
+
+def random_walk(start:np.ndarray, steps:int, flips:float=1.25, jump:float=0.05, seed:int|None=None,
+                decode=None, tries:int=8) -> np.ndarray:
     "(steps, bits) codes in {-1, 1}: Poisson(`flips`) bit flips per step (at least one), a random jump with probability `jump`."
     rng = np.random.default_rng(seed); code = np.sign(np.asarray(start, dtype=np.float32)); code[code == 0] = 1
     out = []
     for _ in range(steps):
         out.append(code.copy())
-        code = rng.choice([-1.0, 1.0], len(code)).astype(np.float32) if rng.random() < jump else _flip(code, rng.poisson(flips), rng)
+        code = rng.choice([-1.0, 1.0], len(code)).astype(np.float32) if rng.random() < jump else _step(code, flips, rng, decode, tries)
     return np.stack(out)
 
 def reset_random_walk(theme:np.ndarray, steps:int, flips:float=1.25, p_return:float=0.3, p_store:float=0.05,
-                      seed:int|None=None) -> np.ndarray:
+                      seed:int|None=None, decode=None, tries:int=8) -> np.ndarray:
     "(steps, bits) codes: a walk that returns to its theme with probability `p_return` and adopts a new theme with `p_store`."
     rng = np.random.default_rng(seed); theme = np.sign(np.asarray(theme, dtype=np.float32)); theme[theme == 0] = 1
     code, out = theme.copy(), []
     for _ in range(steps):
         out.append(code.copy())
         if rng.random() < p_store: theme = code.copy()
-        code = theme.copy() if rng.random() < p_return else _flip(code, rng.poisson(flips), rng)
+        code = theme.copy() if rng.random() < p_return else _step(code, flips, rng, decode, tries)
     return np.stack(out)
 
 def walk_song(model:SeqAE, codes:np.ndarray, name:str='') -> tuple[Song, np.ndarray]:
