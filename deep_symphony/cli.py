@@ -71,22 +71,32 @@ def build_parser() -> argparse.ArgumentParser:
     pc.add_parser('check', help='validate every block of params.yaml').add_argument('file', nargs='?', default='params.yaml')
 
     t = sub.add_parser('train', help='train a model (also under torchrun)')
-    t.add_argument('model', choices=('charrnn',)); t.add_argument('--prepared', default='prepared')
+    t.add_argument('model', choices=('charrnn', 'seqae')); t.add_argument('--prepared', default='prepared')
     t.add_argument('--out', required=True, help='checkpoint folder (resumed if it holds last.pt)')
     t.add_argument('--conditional', action='store_true', help='the Conditional Char-RNN')
-    t.add_argument('--params', help="a params.yaml whose 'charrnn' block sets model, data and train")
+    t.add_argument('--row', choices=('vanilla', 'continuous', 'only_con', 'only_q', 'l2', 'hinge'), default='continuous',
+                   help='seqae: the ablation row (its loss weights)')
+    t.add_argument('--params', help="a params.yaml whose 'charrnn' (or 'seqae') block sets model, data and train")
     t.add_argument('--steps', type=_positive(int)); t.add_argument('--batch-size', type=_positive(int))
     t.add_argument('--seed', type=int); t.add_argument('--device', choices=('cpu', 'cuda', 'mps'))
     t.add_argument('--metrics', help='write the training summary (JSON) here'); t.add_argument('--no-progress', action='store_true')
 
     g = sub.add_parser('generate', help='sample new music from a trained model')
-    g.add_argument('model', choices=('charrnn',)); g.add_argument('--checkpoint', help='default: models/charrnn_vanilla/best.pt, '
-                   'or models/charrnn_conditional/best.pt with --condition')
-    g.add_argument('--n', type=_positive(int), default=4); g.add_argument('--steps', type=_positive(int), default=2000)
+    g.add_argument('model', choices=('charrnn', 'seqae')); g.add_argument('--checkpoint', help='default: models/charrnn_vanilla/best.pt, '
+                   'models/charrnn_conditional/best.pt with --condition, models/seqae_continuous/best.pt for seqae')
+    g.add_argument('--n', type=_positive(int), default=4)
+    g.add_argument('--steps', type=_positive(int), help='events (charrnn, default 2000) or walk steps = subsequences (seqae, default 96)')
+    g.add_argument('--walk', choices=('random', 'reset'), default='random', help='seqae: a random walk, or one that returns to its theme')
+    g.add_argument('--flips', type=_positive(float), default=2.5, help='seqae: mean bits flipped per step '
+                   "(the chapter uses the continuous model's measured avg_flips)")
+    g.add_argument('--jump', type=float, default=0.013, help='seqae random walk: probability of a whole-code jump per step')
+    g.add_argument('--p-return', type=float, default=0.085, help='seqae reset walk: probability of returning to the theme')
+    g.add_argument('--p-store', type=float, default=0.013, help='seqae reset walk: probability of storing the current code as theme')
     g.add_argument('--temperature', type=float, default=1.0); g.add_argument('--top-k', type=int, default=0)
     g.add_argument('--greedy', action='store_true'); g.add_argument('--seed', type=int)
     g.add_argument('--condition', help="a preset (C-major, high+sparse), a schedule (high>low) or 15 comma-separated numbers")
-    g.add_argument('--prime', help='a MIDI file whose opening the samples continue'); g.add_argument('--prime-seconds', type=_positive(float), default=5.0)
+    g.add_argument('--prime', help='a MIDI file whose opening the samples continue (seqae: whose first subsequence starts the walk)')
+    g.add_argument('--prime-seconds', type=_positive(float), default=5.0)
     g.add_argument('--out', required=True); g.add_argument('--wav', action='store_true'); g.add_argument('--png', action='store_true')
 
     pl = sub.add_parser('plagiarism', help='how much of a sample is copied from a corpus')
@@ -203,6 +213,7 @@ def _cmd_params(a):
     return f'{a.file}: {len(check_params_file(a.file))} blocks valid'
 
 def _cmd_train(a):
+    if a.model == 'seqae': return _train_seqae(a)
     from deep_symphony.models.charrnn import train_charrnn, CHARRNN_SCHEMA
     params = check_params(load_params(a.params, 'charrnn'), CHARRNN_SCHEMA, f'{a.params}: charrnn', required=False) if a.params else {}
     params = {k: dict(v) for k, v in params.items()}
@@ -215,7 +226,48 @@ def _cmd_train(a):
     if int(os.environ.get('RANK', '0')) != 0: return ''
     return f"trained {s['model']} to step {s['steps']} on {s['world_size']} process(es): train loss {s['train_loss']:.4f}, validation {s['val_loss']:.4f} nats/event"
 
+def _train_seqae(a):
+    from deep_symphony.models.seqae import train_seqae, SEQAE_SCHEMA
+    if a.conditional: raise CLIError('argument --conditional: only for charrnn')
+    params = check_params(load_params(a.params, 'seqae'), SEQAE_SCHEMA, f'{a.params}: seqae', required=False) if a.params else {}
+    params = {k: dict(v) for k, v in params.items()}
+    tr = params.setdefault('train', {})
+    for k in ('steps', 'batch_size', 'seed', 'device'):
+        if getattr(a, k) is not None: tr[k] = getattr(a, k)
+    if not Path(a.prepared).is_dir(): raise CLIError(f'argument --prepared: {a.prepared}: no such folder')
+    s = train_seqae(a.prepared, a.out, params, a.row, metrics_path=a.metrics, progress=not a.no_progress)
+    return (f"trained seqae ({a.row}) to step {s['steps']}: rec {s['rec']:.4f}, rec_bin {s['rec_bin']:.4f} nats/token, "
+            f"{s['avg_flips']:.2f} bits flipped between neighbours")
+
+def _generate_seqae(a):
+    import torch
+    from deep_symphony.models.seqae import song_subsequences, random_walk, reset_random_walk, walk_song
+    from deep_symphony.music import read_midi
+    from deep_symphony.render import render
+    from deep_symphony.train import load_model
+    if a.condition: raise CLIError('argument --condition: only for charrnn')
+    for k in ('jump', 'p_return', 'p_store'):
+        if not 0 <= getattr(a, k) <= 1: raise CLIError(f"argument --{k.replace('_', '-')}: must lie in [0, 1], got {getattr(a, k)}")
+    model = load_model(a.checkpoint or 'models/seqae_continuous/best.pt', 'seqae')
+    bits, steps = model.config.code_bits, a.steps or 96
+    rng = np.random.default_rng(a.seed)
+    if a.prime:
+        if not Path(a.prime).is_file(): raise CLIError(f'argument --prime: {a.prime}: no such file')
+        sub = song_subsequences(read_midi(a.prime), model.config.notes)
+        if not len(sub): raise CLIError(f'argument --prime: {a.prime}: fewer than {model.config.notes} notes')
+        with torch.no_grad(): start = torch.sign(model.encode(torch.as_tensor(sub[:1]))).numpy()[0]
+    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    for i in range(a.n):
+        s0 = start if a.prime else rng.choice([-1.0, 1.0], bits)
+        seed = int(rng.integers(2**31))
+        codes = (random_walk(s0, steps, a.flips, a.jump, seed=seed, decode=model.decode_codes) if a.walk == 'random' else
+                 reset_random_walk(s0, steps, a.flips, a.p_return, a.p_store, seed=seed, decode=model.decode_codes))
+        song, _ = walk_song(model, codes, name=f'seqae {a.walk} walk {i}')
+        render(song, out / f'seqae_{a.walk}walk_{i:03d}', wav=a.wav, png=a.png)
+    return f'wrote {a.n} {a.walk} walks of {steps} subsequences to {out}'
+
 def _cmd_generate(a):
+    if a.model == 'seqae': return _generate_seqae(a)
     import torch
     from deep_symphony.generate import generate
     from deep_symphony.music import read_midi, slice_song
@@ -229,12 +281,13 @@ def _cmd_generate(a):
     if a.prime:
         if not Path(a.prime).is_file(): raise CLIError(f'argument --prime: {a.prime}: no such file')
         prime = enc.encode(slice_song(read_midi(a.prime), 0, a.prime_seconds))
-    seqs = generate(model, a.n, a.steps, a.temperature, a.top_k, a.greedy, a.condition, prime, a.seed, progress=True)
+    steps = a.steps or 2000
+    seqs = generate(model, a.n, steps, a.temperature, a.top_k, a.greedy, a.condition, prime, a.seed, progress=True)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     for i, ids in enumerate(seqs):
         full = np.concatenate([prime, ids]) if prime is not None else ids
         render(enc.decode(full, name=f'{a.model} sample {i}'), out / f'{a.model}_{i:03d}', wav=a.wav, png=a.png)
-    return f'wrote {len(seqs)} samples of {a.steps} events to {out}'
+    return f'wrote {len(seqs)} samples of {steps} events to {out}'
 
 def _cmd_plagiarism(a):
     import json

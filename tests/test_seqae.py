@@ -72,3 +72,41 @@ def test_explorer_bit_flips_change_the_music_and_walks_extend_it(trained):
     n = len(ex.subsequences); notes = len(ex.song)
     ex.walk_button.click()
     assert len(ex.subsequences) == n + 8 and len(ex.song) > notes
+
+
+def test_cli_trains_a_row_and_generates_walks(trained, tmp_path):
+    "`train seqae --row` through the CLI, then `generate seqae` walks: MIDI that reads back, the same for the same seed."
+    import yaml
+    import pretty_midi
+    from conftest import run_cli
+    d, _, _ = trained
+    p = {k: dict(v) for k, v in TINY.items()}; p['train']['steps'] = 30; p['train']['eval_every'] = 30
+    (tmp_path / 'params.yaml').write_text(yaml.safe_dump({'seqae': p}))
+    r = run_cli('train', 'seqae', '--row', 'only_q', '--prepared', d / 'prepared', '--out', tmp_path / 'm',
+                '--params', tmp_path / 'params.yaml', '--no-progress')
+    assert r.returncode == 0, r.stderr
+    assert 'seqae (only_q) to step 30' in r.stdout
+    assert load_model(tmp_path / 'm' / 'best.pt', 'seqae').config.w_con == 0       # the row's weights were used
+    for walk in ('random', 'reset'):
+        r = run_cli('generate', 'seqae', '--checkpoint', d / 'continuous' / 'best.pt', '--walk', walk, '--n', 2,
+                    '--steps', 40, '--seed', 3, '--out', tmp_path / 'w')
+        assert r.returncode == 0, r.stderr
+        for i in range(2):
+            pm = pretty_midi.PrettyMIDI(str(tmp_path / 'w' / f'seqae_{walk}walk_{i:03d}.mid'))
+            n = sum(len(ins.notes) for ins in pm.instruments)
+            assert 0 < n <= 40, n                     # at most one note per code (a tiny model also says malformed ones)
+    a = (tmp_path / 'w' / 'seqae_randomwalk_000.mid').read_bytes()
+    run_cli('generate', 'seqae', '--checkpoint', d / 'continuous' / 'best.pt', '--n', 2, '--steps', 40, '--seed', 3, '--out', tmp_path / 'w')
+    assert (tmp_path / 'w' / 'seqae_randomwalk_000.mid').read_bytes() == a                           # seeded
+
+
+def test_cli_seqae_bad_input(trained, tmp_path):
+    from conftest import run_cli
+    from test_cli_errors import one_line_error
+    d, _, _ = trained
+    ck = d / 'continuous' / 'best.pt'
+    one_line_error(run_cli('generate', 'seqae', '--checkpoint', ck, '--p-return', 1.5, '--out', tmp_path), '--p-return', '[0, 1]')
+    one_line_error(run_cli('generate', 'seqae', '--checkpoint', ck, '--prime', tmp_path / 'no.mid', '--out', tmp_path), '--prime', 'no.mid')
+    one_line_error(run_cli('generate', 'seqae', '--checkpoint', tmp_path / 'none.pt', '--out', tmp_path), 'none.pt')
+    one_line_error(run_cli('train', 'seqae', '--conditional', '--prepared', d / 'prepared', '--out', tmp_path / 'x'), '--conditional')
+    assert not (tmp_path / 'x').exists()
