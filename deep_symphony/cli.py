@@ -212,15 +212,20 @@ def check_params_file(path) -> list[str]:
 def _cmd_params(a):
     return f'{a.file}: {len(check_params_file(a.file))} blocks valid'
 
-def _cmd_train(a):
-    if a.model == 'seqae': return _train_seqae(a)
-    from deep_symphony.models.charrnn import train_charrnn, CHARRNN_SCHEMA
-    params = check_params(load_params(a.params, 'charrnn'), CHARRNN_SCHEMA, f'{a.params}: charrnn', required=False) if a.params else {}
+def _train_params(a, block:str, schema:dict) -> dict:
+    "The `block` of `--params` (checked), with the command line's training overrides; the prepared folder must exist."
+    params = check_params(load_params(a.params, block), schema, f'{a.params}: {block}', required=False) if a.params else {}
     params = {k: dict(v) for k, v in params.items()}
     tr = params.setdefault('train', {})
     for k in ('steps', 'batch_size', 'seed', 'device'):
         if getattr(a, k) is not None: tr[k] = getattr(a, k)
     if not Path(a.prepared).is_dir(): raise CLIError(f'argument --prepared: {a.prepared}: no such folder')
+    return params
+
+def _cmd_train(a):
+    if a.model == 'seqae': return _train_seqae(a)
+    from deep_symphony.models.charrnn import train_charrnn, CHARRNN_SCHEMA
+    params = _train_params(a, 'charrnn', CHARRNN_SCHEMA)
     s = train_charrnn(a.prepared, a.out, params, conditional=a.conditional, metrics_path=a.metrics, progress=not a.no_progress)
     import os
     if int(os.environ.get('RANK', '0')) != 0: return ''
@@ -229,13 +234,7 @@ def _cmd_train(a):
 def _train_seqae(a):
     from deep_symphony.models.seqae import train_seqae, SEQAE_SCHEMA
     if a.conditional: raise CLIError('argument --conditional: only for charrnn')
-    params = check_params(load_params(a.params, 'seqae'), SEQAE_SCHEMA, f'{a.params}: seqae', required=False) if a.params else {}
-    params = {k: dict(v) for k, v in params.items()}
-    tr = params.setdefault('train', {})
-    for k in ('steps', 'batch_size', 'seed', 'device'):
-        if getattr(a, k) is not None: tr[k] = getattr(a, k)
-    if not Path(a.prepared).is_dir(): raise CLIError(f'argument --prepared: {a.prepared}: no such folder')
-    s = train_seqae(a.prepared, a.out, params, a.row, metrics_path=a.metrics, progress=not a.no_progress)
+    s = train_seqae(a.prepared, a.out, _train_params(a, 'seqae', SEQAE_SCHEMA), a.row, metrics_path=a.metrics, progress=not a.no_progress)
     return (f"trained seqae ({a.row}) to step {s['steps']}: rec {s['rec']:.4f}, rec_bin {s['rec_bin']:.4f} nats/token, "
             f"{s['avg_flips']:.2f} bits flipped between neighbours")
 
