@@ -89,9 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument('--walk', choices=('random', 'reset'), default='random', help='seqae: a random walk, or one that returns to its theme')
     g.add_argument('--flips', type=_positive(float), default=2.5, help='seqae: mean bits flipped per step '
                    "(the chapter uses the continuous model's measured avg_flips)")
-    g.add_argument('--jump', type=float, default=0.013, help='seqae random walk: probability of a whole-code jump per step')
-    g.add_argument('--p-return', type=float, default=0.085, help='seqae reset walk: probability of returning to the theme')
-    g.add_argument('--p-store', type=float, default=0.013, help='seqae reset walk: probability of storing the current code as theme')
+    g.add_argument('--jump', type=float, help='seqae random walk: probability of a whole-code jump per step '
+                   "(default: the study's 0.05 per 4 notes, converted to the model's subsequence length)")
+    g.add_argument('--p-return', type=float, help="seqae reset walk: probability of returning to the theme (default: the study's 0.3, converted)")
+    g.add_argument('--p-store', type=float, help="seqae reset walk: probability of storing the current code as theme (default: the study's 0.05, converted)")
     g.add_argument('--temperature', type=float, default=1.0); g.add_argument('--top-k', type=int, default=0)
     g.add_argument('--greedy', action='store_true'); g.add_argument('--seed', type=int)
     g.add_argument('--condition', help="a preset (C-major, high+sparse), a schedule (high>low) or 15 comma-separated numbers")
@@ -240,14 +241,16 @@ def _train_seqae(a):
 
 def _generate_seqae(a):
     import torch
-    from deep_symphony.models.seqae import song_subsequences, random_walk, reset_random_walk, walk_song
+    from deep_symphony.models.seqae import song_subsequences, random_walk, reset_random_walk, walk_song, walk_rates
     from deep_symphony.music import read_midi
     from deep_symphony.render import render
     from deep_symphony.train import load_model
     if a.condition: raise CLIError('argument --condition: only for charrnn')
     for k in ('jump', 'p_return', 'p_store'):
-        if not 0 <= getattr(a, k) <= 1: raise CLIError(f"argument --{k.replace('_', '-')}: must lie in [0, 1], got {getattr(a, k)}")
+        v = getattr(a, k)
+        if v is not None and not 0 <= v <= 1: raise CLIError(f"argument --{k.replace('_', '-')}: must lie in [0, 1], got {v}")
     model = load_model(a.checkpoint or 'models/seqae_continuous/best.pt', 'seqae')
+    rates = walk_rates(model.config.notes) | {k: getattr(a, k) for k in ('jump', 'p_return', 'p_store') if getattr(a, k) is not None}
     bits, steps = model.config.code_bits, a.steps or 96
     rng = np.random.default_rng(a.seed)
     if a.prime:
@@ -259,8 +262,8 @@ def _generate_seqae(a):
     for i in range(a.n):
         s0 = start if a.prime else rng.choice([-1.0, 1.0], bits)
         seed = int(rng.integers(2**31))
-        codes = (random_walk(s0, steps, a.flips, a.jump, seed=seed, decode=model.decode_codes) if a.walk == 'random' else
-                 reset_random_walk(s0, steps, a.flips, a.p_return, a.p_store, seed=seed, decode=model.decode_codes))
+        codes = (random_walk(s0, steps, a.flips, rates['jump'], seed=seed, decode=model.decode_codes) if a.walk == 'random' else
+                 reset_random_walk(s0, steps, a.flips, rates['p_return'], rates['p_store'], seed=seed, decode=model.decode_codes))
         song, _ = walk_song(model, codes, name=f'seqae {a.walk} walk {i}')
         render(song, out / f'seqae_{a.walk}walk_{i:03d}', wav=a.wav, png=a.png)
     return f'wrote {a.n} {a.walk} walks of {steps} subsequences to {out}'

@@ -19,9 +19,10 @@ from ..train import Trainer, TRAIN_SCHEMA, register_model, train_config
 
 # %% auto #0
 __all__ = ['TIME_EDGES', 'TIME_VALUES', 'NOTES_PER_SUBSEQ', 'PITCH_TOKENS', 'TIME_TOKEN0', 'BOS', 'SEQAE_VOCAB', 'ABLATION_ROWS',
-           'EARLIER_ROWS', 'SEQAE_SCHEMA', 'song_subsequences', 'subsequences_to_song', 'SeqAEConfig', 'SeqAE',
-           'song_subsequence_lists', 'SubsequenceWindows', 'seqae_measures', 'exact_rate', 'row_loss_weights',
-           'train_seqae', 'random_walk', 'reset_random_walk', 'walk_song', 'longest_repeated_block']
+           'EARLIER_ROWS', 'SEQAE_SCHEMA', 'STUDY_WALK_RATES', 'song_subsequences', 'subsequences_to_song',
+           'SeqAEConfig', 'SeqAE', 'song_subsequence_lists', 'SubsequenceWindows', 'seqae_measures', 'exact_rate',
+           'row_loss_weights', 'train_seqae', 'random_walk', 'reset_random_walk', 'walk_rates', 'walk_song',
+           'longest_repeated_block']
 
 # %% ../../nbs/12_seqae.ipynb #24d3313f
 TIME_EDGES = np.array([0.0, 0.04, 0.09, 0.13, 0.19, 0.27, 0.38, 0.55, 0.77, 1.1, 1.6])   # bucket k: [edge k, edge k+1)
@@ -272,36 +273,51 @@ def _flip(code, k, rng):
     code = code.copy(); idx = rng.choice(len(code), size=min(max(k, 1), len(code)), replace=False); code[idx] *= -1
     return code
 
-def _step(code, flips, rng, decode, tries):
-    "A Poisson(`flips`) flip step; with `decode`, re-drawn while it decodes to the current subsequence."
+def _step(code, here, flips, rng, decode, tries):
+    "A Poisson(`flips`) flip step and its subsequence; with `decode`, re-drawn while it decodes to `here`, the current one."
     new = _flip(code, rng.poisson(flips), rng)
-    if decode is None: return new
-    here = decode(code[None])[0]
+    if decode is None: return new, None
+    sub = decode(new[None])[0]
     for _ in range(tries - 1):
-        if not np.array_equal(decode(new[None])[0], here): break
-        new = _flip(code, rng.poisson(flips), rng)
-    return new
+        if not np.array_equal(sub, here): break
+        new = _flip(code, rng.poisson(flips), rng); sub = decode(new[None])[0]
+    return new, sub
+
+def _start(code):
+    code = np.sign(np.asarray(code, dtype=np.float32)); code[code == 0] = 1
+    return code
 
 def random_walk(start:np.ndarray, steps:int, flips:float=1.25, jump:float=0.05, seed:int|None=None,
                 decode=None, tries:int=8) -> np.ndarray:
     "(steps, bits) codes in {-1, 1}: Poisson(`flips`) bit flips per step (at least one), a random jump with probability `jump`."
-    rng = np.random.default_rng(seed); code = np.sign(np.asarray(start, dtype=np.float32)); code[code == 0] = 1
+    rng = np.random.default_rng(seed); code = _start(start)
+    here = decode(code[None])[0] if decode else None
     out = []
     for _ in range(steps):
         out.append(code.copy())
-        code = rng.choice([-1.0, 1.0], len(code)).astype(np.float32) if rng.random() < jump else _step(code, flips, rng, decode, tries)
+        if rng.random() < jump:
+            code = rng.choice([-1.0, 1.0], len(code)).astype(np.float32); here = decode(code[None])[0] if decode else None
+        else: code, here = _step(code, here, flips, rng, decode, tries)
     return np.stack(out)
 
 def reset_random_walk(theme:np.ndarray, steps:int, flips:float=1.25, p_return:float=0.3, p_store:float=0.05,
                       seed:int|None=None, decode=None, tries:int=8) -> np.ndarray:
     "(steps, bits) codes: a walk that returns to its theme with probability `p_return` and adopts a new theme with `p_store`."
-    rng = np.random.default_rng(seed); theme = np.sign(np.asarray(theme, dtype=np.float32)); theme[theme == 0] = 1
+    rng = np.random.default_rng(seed); theme = _start(theme)
     code, out = theme.copy(), []
+    here = decode(code[None])[0] if decode else None
     for _ in range(steps):
         out.append(code.copy())
         if rng.random() < p_store: theme = code.copy()
-        code = theme.copy() if rng.random() < p_return else _step(code, flips, rng, decode, tries)
+        if rng.random() < p_return: code = theme.copy(); here = decode(code[None])[0] if decode else None
+        else: code, here = _step(code, here, flips, rng, decode, tries)
     return np.stack(out)
+
+STUDY_WALK_RATES = {'jump': 0.05, 'p_return': 0.3, 'p_store': 0.05}   # the study's, per 4-note subsequence
+
+def walk_rates(notes:int) -> dict:
+    "The study's walk probabilities converted to steps of `notes` notes: `1 − (1 − p)^(notes/4)` (the same rate per note)."
+    return {k: round(1 - (1 - p) ** (notes / 4), 3) for k, p in STUDY_WALK_RATES.items()}
 
 def walk_song(model:SeqAE, codes:np.ndarray, name:str='') -> tuple[Song, np.ndarray]:
     "`(song, subsequences)`: every code decoded by the binary decoder and joined."
