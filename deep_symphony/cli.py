@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .core import DeepSymphonyError, load_params, check_params
+from .core import PARAM_BLOCKS, DeepSymphonyError, ParamsError, check_params, load_params
 
 # %% auto #0
-__all__ = ['ENCODING_CHOICES', 'CLIError', 'build_parser', 'dvc_commit_export', 'params_schemas', 'check_params_file', 'main']
+__all__ = ['ENCODING_CHOICES', 'CLIError', 'build_parser', 'dvc_commit_export', 'params_blocks', 'check_params_file', 'main']
 
 # %% ../nbs/06_cli.ipynb #50a37162
 class CLIError(DeepSymphonyError): "A bad command-line argument."
@@ -40,7 +40,30 @@ def _positive(kind):
     f.__name__ = kind.__name__
     return f
 
-def build_parser() -> argparse.ArgumentParser:
+def _model_parsers(sub):
+    "`train MODEL` and `generate MODEL` for every registered model: the common options, then the model's own."
+    from deep_symphony.train import registered_models
+    models = registered_models()
+    kw = dict(dest='model', required=True, parser_class=_Parser, metavar='MODEL')
+    tr = sub.add_parser('train', help='train a model (also under torchrun)').add_subparsers(**kw, help=', '.join(models))
+    gen = sub.add_parser('generate', help='sample new music from a trained model').add_subparsers(**kw, help=', '.join(models))
+    for name, cls in models.items():
+        doc = (cls.__doc__ or name).splitlines()[0]
+        t = tr.add_parser(name, help=doc)
+        t.add_argument('--prepared', default='prepared'); t.add_argument('--out', required=True, help='checkpoint folder (resumed if it holds last.pt)')
+        t.add_argument('--params', help=f"a params.yaml whose '{name}' block sets the knobs (default: the model's defaults)")
+        t.add_argument('--steps', type=_positive(int)); t.add_argument('--batch-size', type=_positive(int))
+        t.add_argument('--seed', type=int); t.add_argument('--device', choices=('cpu', 'cuda', 'mps'))
+        t.add_argument('--metrics', help='write the training summary (JSON) here'); t.add_argument('--no-progress', action='store_true')
+        t.set_defaults(options={t.add_argument(f, **o).dest: f for f, o in getattr(cls, 'train_options', {}).items()})
+        g = gen.add_parser(name, help=doc)
+        g.add_argument('--checkpoint', help=f'default: the one `dvc repro` trains ({cls.checkpoint()})')
+        g.add_argument('--n', type=_positive(int), default=4); g.add_argument('--seed', type=int)
+        g.add_argument('--out', required=True); g.add_argument('--wav', action='store_true'); g.add_argument('--png', action='store_true')
+        g.set_defaults(options={g.add_argument(f, **o).dest: f for f, o in getattr(cls, 'generate_options', {}).items()})
+
+def build_parser(models:bool=True # add `train MODEL` and `generate MODEL` (imports every model)
+                ) -> argparse.ArgumentParser:
     "The `deep-symphony` argument parser."
     p = _Parser(prog='deep-symphony', description='Deep Symphony: reproducible music generation.')
     sub = p.add_subparsers(dest='command', required=True, parser_class=_Parser)
@@ -70,35 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     pc = sub.add_parser('params', help='check a params file').add_subparsers(dest='params_command', required=True, parser_class=_Parser)
     pc.add_parser('check', help='validate every block of params.yaml').add_argument('file', nargs='?', default='params.yaml')
 
-    t = sub.add_parser('train', help='train a model (also under torchrun)')
-    t.add_argument('model', choices=('charrnn', 'seqae')); t.add_argument('--prepared', default='prepared')
-    t.add_argument('--out', required=True, help='checkpoint folder (resumed if it holds last.pt)')
-    t.add_argument('--conditional', action='store_true', help='the Conditional Char-RNN')
-    t.add_argument('--row', choices=('vanilla', 'continuous', 'only_con', 'only_q', 'l2', 'hinge'), default='continuous',
-                   help='seqae: the ablation row (its loss weights)')
-    t.add_argument('--params', help="a params.yaml whose 'charrnn' (or 'seqae') block sets model, data and train")
-    t.add_argument('--steps', type=_positive(int)); t.add_argument('--batch-size', type=_positive(int))
-    t.add_argument('--seed', type=int); t.add_argument('--device', choices=('cpu', 'cuda', 'mps'))
-    t.add_argument('--metrics', help='write the training summary (JSON) here'); t.add_argument('--no-progress', action='store_true')
-
-    g = sub.add_parser('generate', help='sample new music from a trained model')
-    g.add_argument('model', choices=('charrnn', 'seqae')); g.add_argument('--checkpoint', help='default: models/charrnn_vanilla/best.pt, '
-                   'models/charrnn_conditional/best.pt with --condition, models/seqae_continuous/best.pt for seqae')
-    g.add_argument('--n', type=_positive(int), default=4)
-    g.add_argument('--steps', type=_positive(int), help='events (charrnn, default 2000) or walk steps = subsequences (seqae, default 96)')
-    g.add_argument('--walk', choices=('random', 'reset'), default='random', help='seqae: a random walk, or one that returns to its theme')
-    g.add_argument('--flips', type=_positive(float), default=2.5, help='seqae: mean bits flipped per step '
-                   "(the chapter uses the continuous model's measured avg_flips)")
-    g.add_argument('--jump', type=float, help='seqae random walk: probability of a whole-code jump per step '
-                   "(default: the study's 0.05 per 4 notes, converted to the model's subsequence length)")
-    g.add_argument('--p-return', type=float, help="seqae reset walk: probability of returning to the theme (default: the study's 0.3, converted)")
-    g.add_argument('--p-store', type=float, help="seqae reset walk: probability of storing the current code as theme (default: the study's 0.05, converted)")
-    g.add_argument('--temperature', type=float, default=1.0); g.add_argument('--top-k', type=int, default=0)
-    g.add_argument('--greedy', action='store_true'); g.add_argument('--seed', type=int)
-    g.add_argument('--condition', help="a preset (C-major, high+sparse), a schedule (high>low) or 15 comma-separated numbers")
-    g.add_argument('--prime', help='a MIDI file whose opening the samples continue (seqae: whose first subsequence starts the walk)')
-    g.add_argument('--prime-seconds', type=_positive(float), default=5.0)
-    g.add_argument('--out', required=True); g.add_argument('--wav', action='store_true'); g.add_argument('--png', action='store_true')
+    sub.add_parser('models', help='list the models train and generate know')
+    if models: _model_parsers(sub)
 
     pl = sub.add_parser('plagiarism', help='how much of a sample is copied from a corpus')
     pl.add_argument('sample'); pl.add_argument('--against', required=True, help='a prepared folder or a raw corpus folder')
@@ -138,9 +134,9 @@ def _cmd_data(a):
     return f'{a.name} is in {fetch_dataset(a.name, a.out, url=a.url, sha256=a.sha256, progress=True)}'
 
 def _cmd_prepare(a):
-    from deep_symphony.prepare import prepare, PREPARE_SCHEMA
+    from deep_symphony.prepare import prepare, PrepareConfig
     params = {}
-    if a.params: params = check_params(load_params(a.params, 'prepare'), PREPARE_SCHEMA, f'{a.params}: prepare', required=False)
+    if a.params: params = check_params(load_params(a.params, 'prepare'), PrepareConfig, f'{a.params}: prepare', required=False)
     if a.workers: params['workers'] = a.workers
     if not Path(a.data).is_dir(): raise CLIError(f'argument --data: {a.data}: no such folder')
     rep = prepare(a.data, a.out, progress=not a.no_progress, **params)
@@ -172,124 +168,67 @@ def _cmd_decode(a):
     write_midi(song, a.output)
     return f'{src}: {len(song)} notes -> {a.output}'
 
-def params_schemas() -> dict:
-    "Schema of every block of params.yaml, by stage (each chapter adds its own)."
-    from deep_symphony.prepare import PREPARE_SCHEMA
-    from deep_symphony.models.charrnn import CHARRNN_SCHEMA
-    from deep_symphony.models.seqae import SEQAE_SCHEMA
-    from deep_symphony.models.gan import gan_block_schema
-    from deep_symphony.models.rnngan import ROLLGAN_SCHEMA
-    from deep_symphony.models.dcrnn import DCRNN_SCHEMA
-    from deep_symphony.models.pix2pix import PIX2PIX_SCHEMA
-    pos = (int, lambda v: v > 0, 'must be positive'); prob = (float, lambda v: 0 <= v <= 1, 'must lie in [0, 1]')
-    return {'prepare': PREPARE_SCHEMA, 'charrnn': CHARRNN_SCHEMA, 'seqae': SEQAE_SCHEMA,
-            'seqae_chapter': {'n_walks': pos, 'walk_steps': pos, 'jump': prob, 'p_return': prob, 'p_store': prob, 'seed': int},
-            'rnngan': gan_block_schema(ROLLGAN_SCHEMA), 'wgan': gan_block_schema(ROLLGAN_SCHEMA),
-            'dcrnn': gan_block_schema(DCRNN_SCHEMA), 'pix2pix': gan_block_schema(PIX2PIX_SCHEMA),
-            'gan_chapters': {'n_samples': pos, 'seed': int, 'song_crop': (int, lambda v: v > 0 and v % 16 == 0, 'must be a positive multiple of 16')},
-            'evaluate': {'max_references': (int, lambda v: v > 0, 'must be positive')},
-            'charrnn_chapter': {'n_samples': (int, lambda v: v > 0, 'must be positive'), 'steps': (int, lambda v: v > 0, 'must be positive'),
-                                'seed': int, 'temperatures': (str, _floats, 'must be comma-separated numbers')},
-            'roundtrip': {'max_songs': (int, lambda v: v >= 0, 'must be >= 0 (0 = every song)')},
-            'render_corpus': {'n_songs': (int, lambda v: v > 0, 'must be positive'),
-                              'seconds': (float, lambda v: v > 0, 'must be positive')}}
-
-def _floats(v) -> bool:
-    try: return len([float(x) for x in str(v).split(',')]) > 0
-    except ValueError: return False
+def params_blocks() -> dict[str, tuple]:
+    "The config classes of every block of params.yaml: one per registered model, then the stages' own."
+    import importlib, pkgutil, deep_symphony
+    from deep_symphony.train import registered_models
+    for m in pkgutil.walk_packages(deep_symphony.__path__, 'deep_symphony.'):   # every module that may declare a block
+        if not m.name.endswith(('.cli', '._modidx')) and '.interactive' not in m.name: importlib.import_module(m.name)
+    return {k: cls.params_block for k, cls in registered_models().items()} | PARAM_BLOCKS
 
 def check_params_file(path) -> list[str]:
     "Validate every block of the params file at `path`; returns the block names or raises `ParamsError` naming the key."
-    from deep_symphony.core import ParamsError
-    data, schemas = load_params(path), params_schemas()
+    data, blocks = load_params(path), params_blocks()
     for block in data:
-        if block not in schemas: raise ParamsError(f'{path}: {block}: unknown block (expected {", ".join(schemas)})')
-    for block, schema in schemas.items():
+        if block not in blocks: raise ParamsError(f'{path}: {block}: unknown block (expected {", ".join(blocks)})')
+    for block, configs in blocks.items():
         if block not in data: raise ParamsError(f'{path}: missing block {block!r}')
         if not isinstance(data[block], dict): raise ParamsError(f'{path}: {block}: expected a mapping')
-        check_params(data[block], schema, f'{path}: {block}')
+        check_params(data[block], configs, f'{path}: {block}')
     return list(data)
 
 def _cmd_params(a):
     return f'{a.file}: {len(check_params_file(a.file))} blocks valid'
 
-def _train_params(a, block:str, schema:dict) -> dict:
-    "The `block` of `--params` (checked), with the command line's training overrides; the prepared folder must exist."
-    params = check_params(load_params(a.params, block), schema, f'{a.params}: {block}', required=False) if a.params else {}
-    params = {k: dict(v) for k, v in params.items()}
+def _cmd_models(a):
+    from deep_symphony.train import registered_models
+    return '\n'.join(f'{k:10} {(c.__doc__ or "").splitlines()[0]}' for k, c in registered_models().items())
+
+def _options(a) -> dict:
+    return {k: getattr(a, k) for k in a.options}
+
+def _name_option(e:DeepSymphonyError, a) -> DeepSymphonyError:
+    "A model's error about keyword `k` as the CLI's error about its option `--k`."
+    msg = str(e)
+    for dest, flag in a.options.items():
+        if msg.startswith((f'{dest} ', f'{dest}:')): return CLIError(f'argument {flag}: {msg}')
+    return e
+
+def _cmd_train(a):
+    import os
+    from deep_symphony.train import MODELS
+    cls = MODELS[a.model]
+    params = check_params(load_params(a.params, a.model), cls.params_block, f'{a.params}: {a.model}', required=False) if a.params else {}
+    params = {k: dict(v) if isinstance(v, dict) else v for k, v in params.items()}
     tr = params.setdefault('train', {})
     for k in ('steps', 'batch_size', 'seed', 'device'):
         if getattr(a, k) is not None: tr[k] = getattr(a, k)
     if not Path(a.prepared).is_dir(): raise CLIError(f'argument --prepared: {a.prepared}: no such folder')
-    return params
-
-def _cmd_train(a):
-    if a.model == 'seqae': return _train_seqae(a)
-    from deep_symphony.models.charrnn import train_charrnn, CHARRNN_SCHEMA
-    params = _train_params(a, 'charrnn', CHARRNN_SCHEMA)
-    s = train_charrnn(a.prepared, a.out, params, conditional=a.conditional, metrics_path=a.metrics, progress=not a.no_progress)
-    import os
+    s = cls.fit(a.prepared, a.out, params, metrics_path=a.metrics, progress=not a.no_progress, **_options(a))
     if int(os.environ.get('RANK', '0')) != 0: return ''
-    return f"trained {s['model']} to step {s['steps']} on {s['world_size']} process(es): train loss {s['train_loss']:.4f}, validation {s['val_loss']:.4f} nats/event"
-
-def _train_seqae(a):
-    from deep_symphony.models.seqae import train_seqae, SEQAE_SCHEMA
-    if a.conditional: raise CLIError('argument --conditional: only for charrnn')
-    s = train_seqae(a.prepared, a.out, _train_params(a, 'seqae', SEQAE_SCHEMA), a.row, metrics_path=a.metrics, progress=not a.no_progress)
-    return (f"trained seqae ({a.row}) to step {s['steps']}: rec {s['rec']:.4f}, rec_bin {s['rec_bin']:.4f} nats/token, "
-            f"{s['avg_flips']:.2f} bits flipped between neighbours")
-
-def _generate_seqae(a):
-    import torch
-    from deep_symphony.models.seqae import song_subsequences, random_walk, reset_random_walk, walk_song, walk_rates
-    from deep_symphony.music import read_midi
-    from deep_symphony.render import render
-    from deep_symphony.train import load_model
-    if a.condition: raise CLIError('argument --condition: only for charrnn')
-    for k in ('jump', 'p_return', 'p_store'):
-        v = getattr(a, k)
-        if v is not None and not 0 <= v <= 1: raise CLIError(f"argument --{k.replace('_', '-')}: must lie in [0, 1], got {v}")
-    model = load_model(a.checkpoint or 'models/seqae_continuous/best.pt', 'seqae')
-    rates = walk_rates(model.config.notes) | {k: getattr(a, k) for k in ('jump', 'p_return', 'p_store') if getattr(a, k) is not None}
-    bits, steps = model.config.code_bits, a.steps or 96
-    rng = np.random.default_rng(a.seed)
-    if a.prime:
-        if not Path(a.prime).is_file(): raise CLIError(f'argument --prime: {a.prime}: no such file')
-        sub = song_subsequences(read_midi(a.prime), model.config.notes)
-        if not len(sub): raise CLIError(f'argument --prime: {a.prime}: fewer than {model.config.notes} notes')
-        with torch.no_grad(): start = torch.sign(model.encode(torch.as_tensor(sub[:1]))).numpy()[0]
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
-    for i in range(a.n):
-        s0 = start if a.prime else rng.choice([-1.0, 1.0], bits)
-        seed = int(rng.integers(2**31))
-        codes = (random_walk(s0, steps, a.flips, rates['jump'], seed=seed, decode=model.decode_codes) if a.walk == 'random' else
-                 reset_random_walk(s0, steps, a.flips, rates['p_return'], rates['p_store'], seed=seed, decode=model.decode_codes))
-        song, _ = walk_song(model, codes, name=f'seqae {a.walk} walk {i}')
-        render(song, out / f'seqae_{a.walk}walk_{i:03d}', wav=a.wav, png=a.png)
-    return f'wrote {a.n} {a.walk} walks of {steps} subsequences to {out}'
+    shown = ', '.join(f'{k} {v:.4f}' for k, v in s.items() if isinstance(v, float) and k not in ('tokens_per_s', 'train_loss_last10'))
+    opts = ', '.join(k if v is True else str(v) for k, v in _options(a).items() if v)
+    return f"trained {a.model}{f' ({opts})' if opts else ''} to step {s['steps']} on {s['world_size']} process(es): {shown}"
 
 def _cmd_generate(a):
-    if a.model == 'seqae': return _generate_seqae(a)
-    import torch
-    from deep_symphony.generate import generate
-    from deep_symphony.music import read_midi, slice_song
-    from deep_symphony.render import render
-    from deep_symphony.train import load_model
-    if a.temperature < 0: raise CLIError(f'argument --temperature: must be >= 0, got {a.temperature}')
-    ckpt = a.checkpoint or f"models/charrnn_{'conditional' if a.condition else 'vanilla'}/best.pt"
-    model = load_model(ckpt, a.model)
-    enc = model.config.encoder()
-    prime = None
-    if a.prime:
-        if not Path(a.prime).is_file(): raise CLIError(f'argument --prime: {a.prime}: no such file')
-        prime = enc.encode(slice_song(read_midi(a.prime), 0, a.prime_seconds))
-    steps = a.steps or 2000
-    seqs = generate(model, a.n, steps, a.temperature, a.top_k, a.greedy, a.condition, prime, a.seed, progress=True)
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
-    for i, ids in enumerate(seqs):
-        full = np.concatenate([prime, ids]) if prime is not None else ids
-        render(enc.decode(full, name=f'{a.model} sample {i}'), out / f'{a.model}_{i:03d}', wav=a.wav, png=a.png)
-    return f'wrote {len(seqs)} samples of {steps} events to {out}'
+    from deep_symphony.render import write_samples
+    from deep_symphony.train import MODELS, load_model
+    cls, opts = MODELS[a.model], _options(a)
+    model = load_model(a.checkpoint or cls.checkpoint(**opts), a.model)
+    try: songs = model.sample_songs(a.n, seed=a.seed, **opts)
+    except DeepSymphonyError as e: raise _name_option(e, a) from None
+    paths = write_samples(songs, a.out, a.model, wav=a.wav, png=a.png)
+    return f'wrote {len(paths)} {a.model} samples to {a.out}' + (f' ({len(songs) - len(paths)} silent, not written)' if len(paths) < len(songs) else '')
 
 def _cmd_plagiarism(a):
     import json
@@ -316,10 +255,11 @@ def main(argv:list[str]|None=None) -> int:
     "Entry point of `deep-symphony`; returns the exit code (0 ok, 2 bad arguments or input)."
     logging.basicConfig(format='deep-symphony: warning: %(message)s', level=logging.WARNING)
     try:
-        a = build_parser().parse_args(argv)
+        argv = sys.argv[1:] if argv is None else list(argv)
+        a = build_parser(models=not argv or argv[0] in ('train', 'generate', '-h', '--help')).parse_args(argv)
         msg = {'data': _cmd_data, 'prepare': _cmd_prepare, 'encode': _cmd_encode, 'decode': _cmd_decode,
                'render': _cmd_render, 'params': _cmd_params, 'train': _cmd_train, 'generate': _cmd_generate,
-               'plagiarism': _cmd_plagiarism}[a.command](a)
+               'plagiarism': _cmd_plagiarism, 'models': _cmd_models}[a.command](a)
     except DeepSymphonyError as e:
         print(f'deep-symphony: error: {e}', file=sys.stderr); return 2
     except KeyboardInterrupt:
@@ -328,5 +268,4 @@ def main(argv:list[str]|None=None) -> int:
     return 0
 
 # %% ../nbs/06_cli.ipynb #3c797760
-#| eval: false
-if __name__ == '__main__': sys.exit(main())
+if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())

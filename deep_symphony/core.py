@@ -4,7 +4,8 @@
 
 # %% ../nbs/00_core.ipynb #9f417f3b
 from __future__ import annotations
-import contextlib, hashlib, json, logging, os, random, tempfile
+import contextlib, dataclasses, hashlib, json, logging, os, random, tempfile, types, typing
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -12,9 +13,11 @@ import numpy as np
 import yaml
 
 # %% auto #0
-__all__ = ['logger', 'DeepSymphonyError', 'ParamsError', 'MusicConversionError', 'DownloadError', 'ChecksumError',
-           'EncodingError', 'seed_everything', 'choose_device', 'atomic_write', 'write_json', 'content_hash',
-           'sha256_file', 'load_params', 'check_params']
+__all__ = ['logger', 'positive', 'non_negative', 'unit_interval', 'fraction', 'PARAM_BLOCKS', 'DeepSymphonyError', 'ParamsError',
+           'MusicConversionError', 'DownloadError', 'ChecksumError', 'EncodingError', 'seed_everything',
+           'choose_device', 'atomic_write', 'write_json', 'content_hash', 'sha256_file', 'load_params', 'check_params',
+           'Check', 'between', 'one_of', 'knob', 'redefault', 'knobs', 'block_schema', 'config_from', 'register_block',
+           'tiny_params']
 
 # %% ../nbs/00_core.ipynb #bfa19425
 class DeepSymphonyError(Exception):
@@ -120,11 +123,12 @@ def load_params(path='params.yaml', # the YAML file
 def _type_name(t): return ' or '.join(x.__name__ for x in t) if isinstance(t, tuple) else t.__name__
 
 def check_params(params:Mapping, # the block to check
-                 schema:Mapping, # key -> type | tuple of types | (type, check, hint)
+                 schema, # key -> type | tuple of types | (type, check, hint); or config classes (their knobs)
                  where:str='params', # prefix for error messages, e.g. 'params.yaml: prepare'
                  required:bool=True # every schema key must be present
                 ) -> dict:
     "Validate `params` against `schema`; raise `ParamsError` naming the first bad key. A dict spec is a nested block."
+    if dataclasses.is_dataclass(schema) or isinstance(schema, tuple): schema = block_schema(*(schema if isinstance(schema, tuple) else (schema,)))
     out = {}
     if not isinstance(params, Mapping): raise ParamsError(f'{where}: expected a mapping, got {params!r}')
     for k in params:
@@ -143,4 +147,85 @@ def check_params(params:Mapping, # the block to check
         if not ok: raise ParamsError(f'{where}.{k}: expected {_type_name(typ)}, got {v!r}')
         if check is not None and not check(v): raise ParamsError(f'{where}.{k}: {hint or "invalid value"}, got {v!r}')
         out[k] = v
+    return out
+
+# %% ../nbs/00_core.ipynb #15698e7b
+@dataclass(frozen=True)
+class Check:
+    "A named test of a knob's value; `hint` is what an error says when it fails."
+    test: Callable[[Any], bool]
+    hint: str
+    def __call__(self, v) -> bool: return bool(self.test(v))
+
+positive = Check(lambda v: v > 0, 'must be positive')
+non_negative = Check(lambda v: v >= 0, 'must be >= 0')
+unit_interval = Check(lambda v: 0 <= v <= 1, 'must lie in [0, 1]')
+fraction = Check(lambda v: 0 <= v < 1, 'must lie in [0, 1)')
+
+def between(lo, hi, note:str='') -> Check:
+    "Values in the closed range `lo..hi`."
+    return Check(lambda v: lo <= v <= hi, f'must lie in {lo}..{hi}' + (f' ({note})' if note else ''))
+
+def one_of(*choices) -> Check:
+    "One of `choices`."
+    return Check(lambda v: v in choices, 'must be ' + ' or '.join(repr(c) for c in choices))
+
+def knob(default, # the CPU-sized default
+         check:Check|None=None, # the value's test
+         doc:str='', # one line: what the knob does
+         section:str='model', # the section of the params block ('' for a flat block)
+         tiny=None): # the value small runs (notebook defaults, tests) use; None: the default
+    "A config field that is a key of `params.yaml`."
+    return field(default=default, metadata={'knob': True, 'check': check, 'doc': doc, 'section': section, 'tiny': tiny})
+
+def redefault(cls, name:str, default, **changes):
+    "The knob `name` of config `cls` with another default (a subclass's) and other `changes` of its metadata (`tiny=`)."
+    return field(default=default, metadata={**cls.__dataclass_fields__[name].metadata, **changes})
+
+def knobs(cls) -> dict[str, dataclasses.Field]:
+    "The knobs of config dataclass `cls` by name."
+    return {f.name: f for f in dataclasses.fields(cls) if f.metadata.get('knob')}
+
+def _types(t) -> tuple:
+    if isinstance(t, types.UnionType) or typing.get_origin(t) is typing.Union: return tuple(x for a in typing.get_args(t) for x in _types(a))
+    return (type(None),) if t is None else (typing.get_origin(t) or t,)
+
+def block_schema(*configs) -> dict:
+    "The params schema of a block made of the knobs of `configs`: `{section: {key: (types, check, hint)}}` (flat knobs at the top)."
+    out: dict = {}
+    for cls in configs:
+        hints = typing.get_type_hints(cls)
+        for name, f in knobs(cls).items():
+            check = f.metadata['check']
+            spec = (_types(hints[name]), check, check.hint) if check else _types(hints[name])
+            sec = f.metadata['section']
+            (out.setdefault(sec, {}) if sec else out)[name] = spec
+    return out
+
+def config_from(cls, block:Mapping, # a checked params block, sections included
+                **fixed): # fields the caller sets (derived from data, not knobs)
+    "An instance of config `cls` from the knobs `block` sets (the others keep their defaults)."
+    kw = {}
+    for name, f in knobs(cls).items():
+        sec = f.metadata['section']
+        part = block.get(sec, {}) if sec else block
+        if name in part: kw[name] = part[name]
+    return cls(**kw | fixed)
+
+PARAM_BLOCKS: dict[str, tuple] = {}   # block of params.yaml -> the config classes of a stage that is not a model
+
+def register_block(name:str, *configs):
+    "Declare that block `name` of params.yaml holds the knobs of `configs` (a stage's; models register through their class)."
+    PARAM_BLOCKS[name] = configs
+    return configs[0]
+
+def tiny_params(*configs, **overrides) -> dict:
+    "The params block of a small run: every knob that declares a `tiny` value, then `overrides` (`section={...}`) on top."
+    out: dict = {}
+    for cls in configs:
+        for name, f in knobs(cls).items():
+            if f.metadata['tiny'] is None: continue
+            sec = f.metadata['section']
+            (out.setdefault(sec, {}) if sec else out)[name] = f.metadata['tiny']
+    for sec, vals in overrides.items(): out[sec] = out.get(sec, {}) | vals
     return out

@@ -5,17 +5,18 @@
 # %% ../nbs/03_encoders.ipynb #bbbdde65
 from __future__ import annotations
 import math
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from .core import EncodingError
+from .core import EncodingError, knob, non_negative, register_block
 from .music import (Song, make_notes, resolve_overlaps, NOTE_DTYPE, NUM_PITCHES, DEFAULT_VELOCITY,
                                   MIN_MIDI_VELOCITY, MAX_MIDI_VELOCITY)
 
 # %% auto #0
 __all__ = ['NOTE_ON', 'NOTE_OFF', 'TIME_SHIFT', 'VELOCITY', 'Encoder', 'EventEncoder', 'PianoRollEncoder', 'NoteTupleEncoder',
-           'match_notes', 'roundtrip_report']
+           'match_notes', 'roundtrip_report', 'Roundtrip']
 
 # %% ../nbs/03_encoders.ipynb #a6aa9765
 @runtime_checkable
@@ -221,3 +222,9 @@ def roundtrip_report(song:Song, enc:EventEncoder|None=None) -> dict:
     n = max(len(song), 1)
     return dict(notes=len(song), decoded_notes=len(d), events=int(len(ids)),
                 onset_match=float(ok.sum() / n), end_match=float(end_ok.sum() / n), velocity_match=float(vel_ok.sum() / n))
+
+@dataclass
+class Roundtrip:
+    "The `roundtrip` block: the event round trip on every prepared song."
+    max_songs: int = knob(0, non_negative, 'songs checked (0 = every song)', '')
+register_block('roundtrip', Roundtrip)

@@ -22,7 +22,7 @@ from .core import MusicConversionError
 __all__ = ['MIN_MIDI_PITCH', 'MAX_MIDI_PITCH', 'NUM_PITCHES', 'MIN_MIDI_VELOCITY', 'MAX_MIDI_VELOCITY', 'DEFAULT_VELOCITY',
            'DEFAULT_TEMPO', 'SUSTAIN_CC', 'SUSTAIN_THRESHOLD', 'NOTE_DTYPE', 'make_notes', 'sort_notes', 'Song',
            'resolve_overlaps', 'pedal_intervals', 'apply_sustain', 'from_pretty_midi', 'to_pretty_midi', 'read_midi',
-           'write_midi', 'from_music21', 'transpose', 'slice_song', 'quantise']
+           'as_song', 'write_midi', 'from_music21', 'transpose', 'slice_song', 'quantise']
 
 # %% ../nbs/01_music.ipynb #512ac49b
 MIN_MIDI_PITCH, MAX_MIDI_PITCH = 0, 127        # MIDI note numbers
@@ -181,6 +181,15 @@ def read_midi(path, sustain:bool=True, drums:bool=False) -> Song:
     song = from_pretty_midi(pm, name=path.name, sustain=sustain, drums=drums)
     if not len(song): raise MusicConversionError(path, 'no notes')
     return song
+
+def as_song(x, # a `Song`, or the path of a MIDI file
+            what:str='song') -> Song:
+    "`x` as a `Song`: a missing file raises `DeepSymphonyError` naming `what` and the path."
+    if isinstance(x, Song): return x
+    if not Path(x).is_file():
+        from deep_symphony.core import DeepSymphonyError
+        raise DeepSymphonyError(f'{what}: {x}: no such file')
+    return read_midi(x)
 
 def write_midi(song:Song, path) -> Path:
     "Write `song` to a MIDI file (atomically) and return the path."

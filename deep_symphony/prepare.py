@@ -5,12 +5,13 @@
 # %% ../nbs/04_prepare.ipynb #caa6ea8c
 from __future__ import annotations
 import json, os, shutil, tempfile
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .core import DeepSymphonyError, ParamsError, check_params, write_json, logger
+from .core import (Check, DeepSymphonyError, ParamsError, between, check_params, config_from, fraction, knob,
+                                positive, register_block, write_json, logger)
 from .music import Song, NOTE_DTYPE
 from .corpora import iter_corpus, scan_corpus, SPLITS
 from .encoders import EventEncoder
@@ -18,8 +19,8 @@ from .abc_tokens import ABCTokenizer
 from .features import song_control
 
 # %% auto #0
-__all__ = ['ENCODINGS', 'PREPARE_SCHEMA', 'PREPARE_DEFAULTS', 'Ragged', 'save_ragged', 'load_ragged', 'load_songs', 'as_list',
-           'prepare', 'prepare_tiny']
+__all__ = ['ENCODINGS', 'Ragged', 'save_ragged', 'load_ragged', 'load_songs', 'as_list', 'PrepareConfig', 'prepare',
+           'prepare_tiny']
 
 # %% ../nbs/04_prepare.ipynb #47e8791e
 @dataclass
@@ -66,27 +67,29 @@ def as_list(v) -> list[str]:
     "A list given as a YAML list or as a comma-separated string (DVC can only template strings into commands)."
     return [x.strip() for x in v.split(',') if x.strip()] if isinstance(v, str) else list(v)
 
-PREPARE_SCHEMA = {
-    'encodings': ((list, str), lambda v: len(as_list(v)) > 0 and all(e in ENCODINGS for e in as_list(v)),
-                  f'must be a non-empty list of {", ".join(ENCODINGS)}'),
-    'steps_per_second': (int, lambda v: v > 0, 'must be positive'),
-    'max_shift_steps': (int, lambda v: v > 0, 'must be positive'),
-    'velocity_bins': (int, lambda v: 0 < v <= 127, 'must lie in 1..127'),
-    'valid_fraction': (float, lambda v: 0 <= v < 1, 'must lie in [0, 1)'),
-    'test_fraction': (float, lambda v: 0 <= v < 1, 'must lie in [0, 1)'),
-    'workers': (int, lambda v: v > 0, 'must be positive'),
-}
-PREPARE_DEFAULTS = dict(encodings=list(ENCODINGS), steps_per_second=100, max_shift_steps=100, velocity_bins=32,
-                        valid_fraction=0.1, test_fraction=0.1, workers=2)
+_encodings = Check(lambda v: len(as_list(v)) > 0 and all(e in ENCODINGS for e in as_list(v)),
+                   f'must be a non-empty list of {", ".join(ENCODINGS)}')
+
+@dataclass
+class PrepareConfig:
+    "The `prepare` block: raw corpus (data/) -> arrays (prepared/)."
+    encodings: list|str = knob(','.join(ENCODINGS), _encodings, 'any of notes, events, abc (a list or comma-separated)', '')
+    steps_per_second: int = knob(100, positive, 'Performance RNN: 10 ms time-shift steps', '')
+    max_shift_steps: int = knob(100, positive, 'one TIME_SHIFT covers at most this many steps', '')
+    velocity_bins: int = knob(32, between(1, 127), '388 events in all with 32', '')
+    valid_fraction: float = knob(0.1, fraction, "content-hash split where the corpus defines none (MAESTRO's CSV wins)", '')
+    test_fraction: float = knob(0.1, fraction, 'likewise, the test split', '')
+    workers: int = knob(2, positive, 'processes reading files', '')
+register_block('prepare', PrepareConfig)
 
 # %% ../nbs/04_prepare.ipynb #42bb6b0c
 def prepare(data, # the raw corpus folder
             out, # the prepared folder to write
             progress:bool=False, # show progress bars
-            **params # the `prepare` block of params.yaml (defaults: `PREPARE_DEFAULTS`)
+            **params # the `prepare` block of params.yaml (defaults: `PrepareConfig`'s)
            ) -> dict:
     "Read, encode and split the corpus in `data` into `out`; returns the report (also `out/report.json`)."
-    p = check_params(PREPARE_DEFAULTS | params, PREPARE_SCHEMA, 'prepare')
+    p = asdict(config_from(PrepareConfig, check_params(params, PrepareConfig, 'prepare', required=False)))
     p['encodings'] = as_list(p['encodings'])
     data, out = Path(data), Path(out)
     files = scan_corpus(data)

@@ -4,17 +4,19 @@
 
 # %% ../nbs/05_render.ipynb #1c639f2f
 from __future__ import annotations
-import os, wave
+import json, os, wave
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .core import DeepSymphonyError, atomic_write, logger
+from .core import DeepSymphonyError, atomic_write, knob, logger, positive, register_block, write_json
 from .music import Song, read_midi, write_midi, to_pretty_midi
 
 # %% auto #0
 __all__ = ['SAMPLE_RATE', 'SOUNDFONT_DIRS', 'PREFERRED_SOUNDFONTS', 'find_soundfont', 'fluidsynth_available', 'plain_synth',
-           'synthesize', 'write_wav', 'read_wav', 'plot_piano_roll', 'save_piano_roll', 'render']
+           'synthesize', 'write_wav', 'read_wav', 'plot_piano_roll', 'save_piano_roll', 'render', 'write_samples',
+           'RenderCorpus']
 
 # %% ../nbs/05_render.ipynb #66476608
 SAMPLE_RATE = 22050
@@ -131,3 +133,29 @@ def render(song:Song|str|Path, # a song or a MIDI file
         audio, used = synthesize(song, backend=backend); paths['wav'] = write_wav(audio, out.with_suffix('.wav'))
     if png: paths['png'] = save_piano_roll(song, out.with_suffix('.png'))
     return paths
+
+# %% ../nbs/05_render.ipynb #4edb33c5
+def write_samples(songs:list[Song], out_dir, # samples/<model>
+                  setting:str, # the leaderboard row: samples/<model>/<setting>_<i>.mid
+                  wav:bool=True, png:bool=True,
+                  columns:dict|None=None, # extra leaderboard columns of this setting (e.g. {'nll': 1.9})
+                  start:int=0) -> list[Path]:
+    "Write `songs` as MIDI (+ WAV, piano-roll PNG), numbered from `start`; record `columns` under `setting` in `manifest.json`. Returns the MIDI paths (silent songs have none)."
+    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True); paths = []
+    for i, song in enumerate(songs, start):
+        if not len(song): continue                   # nothing to hear; the chapters' measures count silent samples
+        paths.append(render(song, out / f'{setting}_{i:02d}', wav=wav, png=png)['midi'])
+    if columns is not None:
+        man = out / 'manifest.json'
+        try: old = json.loads(man.read_text()) if man.is_file() else {}
+        except json.JSONDecodeError as e: raise DeepSymphonyError(f'{man}: not valid JSON ({e})') from None
+        write_json(man, old | {setting: columns})
+    return paths
+
+# %% ../nbs/05_render.ipynb #5b24461d
+@dataclass
+class RenderCorpus:
+    "The `render_corpus` block: hear what the models learn from."
+    n_songs: int = knob(2, positive, 'songs per corpus (folk, chorales, ...)', '')
+    seconds: float = knob(30.0, positive, 'each rendering is cut to this length', '')
+register_block('render_corpus', RenderCorpus)

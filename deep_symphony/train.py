@@ -13,42 +13,37 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from .core import DeepSymphonyError, ParamsError, atomic_write, check_params, choose_device, seed_everything, write_json
+from .datasets import IGNORE_INDEX
+from .core import (DeepSymphonyError, atomic_write, check_params, choose_device, config_from, knob, non_negative,
+                                one_of, positive, seed_everything, unit_interval, write_json, Check)
 
 # %% auto #0
-__all__ = ['TRAIN_SCHEMA', 'CHECKPOINT_FORMAT', 'MODELS', 'TrainConfig', 'train_config', 'lr_at', 'register_model',
+__all__ = ['CHECKPOINT_FORMAT', 'MODELS', 'TrainConfig', 'train_config', 'lr_at', 'register_model', 'registered_models', 'build',
            'save_checkpoint', 'load_checkpoint', 'build_model', 'load_model', 'mean_loss', 'MultiOptimizer',
            'make_optimizer', 'Trainer']
 
 # %% ../nbs/08_train.ipynb #3d3c2af1
+_device = Check(lambda v: v in (None, 'cpu', 'cuda', 'mps') or str(v).startswith('cuda:'), 'must be cpu, cuda or mps')
+
 @dataclass
 class TrainConfig:
-    "How to train (the `train` part of each model's block in params.yaml)."
-    steps: int = 1000              # optimiser steps in all
-    batch_size: int = 32           # global batch (split across processes under torchrun)
-    lr: float = 2e-3               # peak learning rate
-    weight_decay: float = 0.0      # AdamW's decoupled weight decay
-    grad_clip: float = 1.0         # max global gradient norm (0: no clipping)
-    warmup_steps: int = 50         # linear warm-up from 0
-    schedule: str = 'cosine'       # 'cosine' (down to min_lr_ratio × lr) or 'constant'
-    min_lr_ratio: float = 0.1
-    eval_every: int = 200          # validate every this many steps (and at the end)
-    checkpoint_every: int = 100    # write last.pt every this many steps (and at the end)
-    seed: int = 0
-    device: str|None = None        # None: CUDA, then MPS, then CPU
+    "How to train (the `train` section of each model's block in params.yaml)."
+    steps: int = knob(1000, positive, 'optimiser steps in all', 'train', tiny=20)
+    batch_size: int = knob(32, positive, 'global batch (split across processes under torchrun)', 'train', tiny=8)
+    lr: float = knob(2e-3, positive, 'peak learning rate', 'train', tiny=0.005)
+    weight_decay: float = knob(0.0, non_negative, "AdamW's decoupled weight decay", 'train')
+    grad_clip: float = knob(1.0, non_negative, 'max global gradient norm (0: no clipping)', 'train')
+    warmup_steps: int = knob(50, non_negative, 'linear warm-up from 0', 'train', tiny=2)
+    schedule: str = knob('cosine', one_of('cosine', 'constant'), "'cosine' (down to min_lr_ratio × lr) or 'constant'", 'train')
+    min_lr_ratio: float = knob(0.1, unit_interval, 'the cosine ends at this share of lr', 'train')
+    eval_every: int = knob(200, positive, 'validate every this many steps (and at the end)', 'train', tiny=10)
+    checkpoint_every: int = knob(100, positive, 'write last.pt every this many steps (and at the end)', 'train', tiny=10)
+    seed: int = knob(0, None, 'seeds the model initialisation and every batch', 'train')
+    device: str|None = knob(None, _device, 'None: CUDA, then MPS, then CPU', 'train')
 
-_pos = lambda v: v > 0
-TRAIN_SCHEMA = {
-    'steps': (int, _pos, 'must be positive'), 'batch_size': (int, _pos, 'must be positive'), 'lr': (float, _pos, 'must be positive'),
-    'weight_decay': (float, lambda v: v >= 0, 'must be >= 0'), 'grad_clip': (float, lambda v: v >= 0, 'must be >= 0'),
-    'warmup_steps': (int, lambda v: v >= 0, 'must be >= 0'), 'schedule': (str, lambda v: v in ('cosine', 'constant'), "must be 'cosine' or 'constant'"),
-    'min_lr_ratio': (float, lambda v: 0 <= v <= 1, 'must lie in [0, 1]'), 'eval_every': (int, _pos, 'must be positive'),
-    'checkpoint_every': (int, _pos, 'must be positive'), 'seed': int, 'device': ((str, type(None)), lambda v: v in (None, 'cpu', 'cuda', 'mps') or str(v).startswith('cuda:'), "must be cpu, cuda or mps"),
-}
-
-def train_config(params:dict, where:str='train') -> TrainConfig:
-    "A `TrainConfig` from a params block (unknown or bad keys raise `ParamsError` naming them; missing keys keep defaults)."
-    return TrainConfig(**check_params(params, TRAIN_SCHEMA, where, required=False))
+def train_config(block:dict, where:str='train') -> TrainConfig:
+    "The `TrainConfig` of a params block's `train` section (bad keys raise `ParamsError` naming `where.train.key`)."
+    return config_from(TrainConfig, check_params({'train': block.get('train', {})}, TrainConfig, where, required=False))
 
 def lr_at(step:int, cfg:TrainConfig) -> float:
     "The learning rate of step `step` (1-based): linear warm-up, then cosine decay or constant."
@@ -62,8 +57,26 @@ CHECKPOINT_FORMAT = 'deep_symphony.checkpoint/1'
 MODELS: dict[str, type] = {}      # model name -> class, filled by `register_model`
 
 def register_model(cls):
-    "Class decorator: make a model loadable from its checkpoints by its `name`."
+    """Class decorator: register a model by its `name`, so its checkpoints load, `params check` checks its block and the
+    CLI trains and samples it. A model class has `name` and `Config`; to be trained and sampled from outside it also has
+    `params_block` (the config classes whose knobs make its params.yaml block), `fit(prepared, out_dir, params,
+    metrics_path, progress, **train_options)`, `sample_songs(n, seed, **generate_options)`, the options of both as
+    argparse specs (`train_options`, `generate_options`: flag -> keyword arguments) and `checkpoint(**options)`, the
+    checkpoint `dvc repro` trains."""
+    for attr in ('name', 'Config'):
+        if not hasattr(cls, attr): raise DeepSymphonyError(f'{cls.__name__}: a registered model needs `{attr}`')
     MODELS[cls.name] = cls; return cls
+
+def registered_models() -> dict[str, type]:
+    "Every registered model that can be trained and sampled, by name (the modules of `deep_symphony.models` are imported first)."
+    import pkgutil, deep_symphony.models as pkg
+    for m in pkgutil.iter_modules(pkg.__path__): importlib.import_module(f'{pkg.__name__}.{m.name}')
+    return {k: MODELS[k] for k in sorted(MODELS) if hasattr(MODELS[k], 'fit') and hasattr(MODELS[k], 'sample_songs')}
+
+def build(cls, config, seed:int) -> nn.Module:
+    "A new model of class `cls`, its initial weights drawn after seeding every RNG with `seed` (the one place seeding happens)."
+    seed_everything(seed)
+    return cls(config)
 
 def save_checkpoint(path, model:nn.Module, optimizer=None, **extra) -> Path:
     "Write a self-describing checkpoint of `model` atomically."
@@ -104,14 +117,14 @@ def load_model(path, model_name:str|None=None, device:str='cpu') -> nn.Module:
 # %% ../nbs/08_train.ipynb #7206ebe5
 @torch.no_grad()
 def mean_loss(model:nn.Module, batches:Iterable[dict], device='cpu') -> float:
-    "Loss per counted target over all `batches` (each batch's mean loss weighted by its count of targets != -100)."
+    "Loss per counted target over all `batches` (each batch's mean loss weighted by its count of targets != `IGNORE_INDEX`)."
     model = getattr(model, 'module', model); was = model.training; model.eval()
     total = count = 0.0
     for b in batches:
         b = {k: v.to(device) for k, v in b.items()}
         _, loss = model(**b)
         t = b.get('targets', b.get('y'))
-        n = float((t != -100).sum()) if t is not None and t.dtype == torch.long else float(t.numel() if t is not None else 1)
+        n = float((t != IGNORE_INDEX).sum()) if t is not None and t.dtype == torch.long else float(t.numel() if t is not None else 1)
         total += float(loss) * n; count += n
     model.train(was)
     return total / max(count, 1.0)
@@ -159,71 +172,85 @@ class Trainer:
             dist.init_process_group('nccl' if dev.startswith('cuda') else 'gloo')
         if dev == 'cuda' and world > 1: dev = f'cuda:{local}'; torch.cuda.set_device(local)
         if self.cfg.batch_size % world: raise DeepSymphonyError(f'batch_size {self.cfg.batch_size} is not divisible by {world} processes')
-        return world, rank, dev
+        self.world, self.rank, self.dev = world, rank, dev
 
-    def _resume(self, model, opt, dev):
+    def _resume(self):
         for stale in self.out.glob('.*.pt.*.tmp'): stale.unlink(missing_ok=True)   # left by a run killed while writing
         last = self.out / 'last.pt'
         if not last.is_file(): return
-        ck = load_checkpoint(last, model.name, map_location=dev)
-        if ck['model_config'] != asdict(model.config):
+        ck = load_checkpoint(last, self.model.name, map_location=self.dev)
+        if ck['model_config'] != asdict(self.model.config):
             raise DeepSymphonyError(f'{last}: trained with another model config ({ck["model_config"]}); use another output folder')
-        model.load_state_dict(ck['model']); opt.load_state_dict(ck['optimizer'])
+        self.model.load_state_dict(ck['model']); self.opt.load_state_dict(ck['optimizer'])
         self.step, self.best_val, self.history = ck['step'], ck['best_val'], ck['history']
         torch.set_rng_state(ck['rng'])
 
-    def _save(self, name, model, opt, rank):
-        if rank == 0:
-            save_checkpoint(self.out / name, model, opt, step=self.step, best_val=self.best_val, history=self.history,
+    def _save(self, name:str, history:list[dict]):
+        if self.rank == 0:
+            save_checkpoint(self.out / name, self.model, self.opt, step=self.step, best_val=self.best_val, history=history,
                             rng=torch.get_rng_state(), train_config=asdict(self.cfg))
+
+    def _train_step(self) -> dict:
+        "One optimiser step (or one adversarial round) on the batch of this step; its record for the history."
+        g = torch.Generator().manual_seed(self.cfg.seed * 1_000_003 + self.step)
+        share = lambda v: v[self.rank * (len(v) // self.world):(self.rank + 1) * (len(v) // self.world)]
+        batch = {k: share(v).to(self.dev) for k, v in self.batches(g, self.cfg.batch_size).items()}
+        lr = lr_at(self.step, self.cfg)
+        for group in self.opt.param_groups: group['lr'] = lr * group.get('lr_scale', 1.0)
+        self.model.train()
+        if hasattr(self.model, 'train_step'): loss = self.model.train_step(batch, self.opt, self.cfg.grad_clip)
+        else:
+            _, loss = self.net(**batch)
+            self.opt.zero_grad(set_to_none=True); loss.backward()
+            if self.cfg.grad_clip: nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.grad_clip)
+            self.opt.step()
+        lv = loss.detach()
+        if self.world > 1: dist.all_reduce(lv); lv /= self.world
+        self.tokens += int(batch['x'].numel()) * self.world if 'x' in batch else 0
+        return {'step': self.step, 'loss': float(lv), 'lr': lr} | dict(getattr(self.model, 'last', {}))
+
+    def _validate(self, rec:dict):
+        "Add the validation loss to `rec`; a new best writes `best.pt` (its history ending with `rec`)."
+        val = torch.tensor(self.evaluate(self.model) if self.rank == 0 else 0.0, dtype=torch.float64, device=self.dev)  # NCCL needs it on the GPU
+        if self.world > 1: dist.broadcast(val, 0)
+        rec['val_loss'] = float(val)
+        if self.best_val is None or rec['val_loss'] < self.best_val:
+            self.best_val = rec['val_loss']; self._save('best.pt', self.history + [rec])
+
+    def _summary(self, seconds:float) -> dict:
+        vals = [h['val_loss'] for h in self.history if 'val_loss' in h]
+        return {'model': self.model.name, 'steps': self.step, 'world_size': self.world,
+                'train_loss': self.history[-1]['loss'] if self.history else None,
+                'train_loss_last10': sum(h['loss'] for h in self.history[-10:]) / max(len(self.history[-10:]), 1),
+                'val_loss': vals[-1] if vals else None, 'best_val_loss': self.best_val,
+                'tokens_per_s': self.tokens / max(seconds, 1e-9) if self.tokens else None}
 
     def fit(self) -> dict:
         "Train to `config.steps` (resuming from `out_dir/last.pt` if present); returns the summary also written to `metrics_path`."
-        world, rank, dev = self._setup()
-        seed_everything(self.cfg.seed)
-        model = self.model.to(dev)
-        opt = make_optimizer(model, self.cfg)
-        adversarial = hasattr(model, 'train_step')
-        if adversarial and world > 1: raise DeepSymphonyError(f'{model.name}: adversarial models train in one process')
-        self._resume(model, opt, dev)
-        net = nn.parallel.DistributedDataParallel(model) if world > 1 else model
+        self._setup()
+        self.model = self.model.to(self.dev)
+        self.opt = make_optimizer(self.model, self.cfg)
+        if hasattr(self.model, 'train_step') and self.world > 1: raise DeepSymphonyError(f'{self.model.name}: adversarial models train in one process')
+        self._resume()
+        self.net = nn.parallel.DistributedDataParallel(self.model) if self.world > 1 else self.model
         from tqdm.auto import tqdm
-        bar = tqdm(total=self.cfg.steps, initial=self.step, desc=model.name, disable=not self.progress or rank != 0)
-        t0, tokens = time.time(), 0
+        bar = tqdm(total=self.cfg.steps, initial=self.step, desc=self.model.name, disable=not self.progress or self.rank != 0)
+        t0, self.tokens = time.time(), 0
         while self.step < self.cfg.steps:
             self.step += 1
-            g = torch.Generator().manual_seed(self.cfg.seed * 1_000_003 + self.step)
-            batch = {k: v[rank * (len(v) // world):(rank + 1) * (len(v) // world)].to(dev) for k, v in self.batches(g, self.cfg.batch_size).items()}
-            for group in opt.param_groups: group['lr'] = lr_at(self.step, self.cfg) * group.get('lr_scale', 1.0)
-            model.train()
-            if adversarial: loss = model.train_step(batch, opt, self.cfg.grad_clip)
-            else:
-                _, loss = net(**batch)
-                opt.zero_grad(set_to_none=True); loss.backward()
-                if self.cfg.grad_clip: nn.utils.clip_grad_norm_(model.parameters(), self.cfg.grad_clip)
-                opt.step()
-            lv = loss.detach()
-            if world > 1: dist.all_reduce(lv); lv /= world
-            rec = {'step': self.step, 'loss': float(lv), 'lr': lr_at(self.step, self.cfg)} | dict(getattr(model, 'last', {}))
-            tokens += int(batch['x'].numel()) * world if 'x' in batch else 0
-            if self.evaluate is not None and (self.step % self.cfg.eval_every == 0 or self.step == self.cfg.steps):
-                val = torch.tensor(self.evaluate(model) if rank == 0 else 0.0, dtype=torch.float64, device=dev)  # NCCL needs it on the GPU
-                if world > 1: dist.broadcast(val, 0)
-                rec['val_loss'] = float(val)
-                if self.best_val is None or rec['val_loss'] < self.best_val:
-                    self.best_val = rec['val_loss']; self.history.append(rec); self._save('best.pt', model, opt, rank); self.history.pop()
+            rec = self._train_step()
+            last = self.step == self.cfg.steps
+            if self.evaluate is not None and (self.step % self.cfg.eval_every == 0 or last): self._validate(rec)
             self.history.append(rec)
-            if self.step % self.cfg.checkpoint_every == 0 or self.step == self.cfg.steps: self._save('last.pt', model, opt, rank)
+            if self.step % self.cfg.checkpoint_every == 0 or last: self._save('last.pt', self.history)
             bar.update(1); bar.set_postfix(loss=f'{rec["loss"]:.3f}')
         bar.close()
-        vals = [h['val_loss'] for h in self.history if 'val_loss' in h]
-        summary = {'model': model.name, 'steps': self.step, 'world_size': world,
-                   'train_loss': self.history[-1]['loss'] if self.history else None,
-                   'train_loss_last10': sum(h['loss'] for h in self.history[-10:]) / max(len(self.history[-10:]), 1),
-                   'val_loss': vals[-1] if vals else None, 'best_val_loss': self.best_val,
-                   'tokens_per_s': tokens / max(time.time() - t0, 1e-9) if tokens else None}
-        if rank == 0:
+        summary = self._summary(time.time() - t0)
+        if self.rank == 0:
             write_json(self.out / 'history.json', self.history, indent=0)
+            # the learning curves for `dvc plots`, which wants records with the same fields
+            write_json(self.out / 'train_curve.json', [{k: v for k, v in h.items() if k != 'val_loss'} for h in self.history], indent=0)
+            write_json(self.out / 'val_curve.json', [{'step': h['step'], 'val_loss': h['val_loss']} for h in self.history if 'val_loss' in h], indent=0)
             if self.metrics_path: write_json(self.metrics_path, {k: v for k, v in summary.items() if k != 'tokens_per_s'})
-        if world > 1: dist.barrier()
+        if self.world > 1: dist.barrier()
         return summary

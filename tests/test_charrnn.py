@@ -6,15 +6,15 @@ import pytest
 import torch
 import yaml
 
+from deep_symphony.core import tiny_params
+from deep_symphony.models.charrnn import CharRNN
 from deep_symphony.music import read_midi
 from deep_symphony.prepare import prepare_tiny
 from deep_symphony.train import load_checkpoint
 from conftest import CLI, run_cli
 
-TINY = {'model': {'embed_dim': 16, 'hidden': 32, 'layers': 2, 'dropout': 0.0},
-        'data': {'window': 48, 'transpose': 2, 'control_window': 16, 'eval_songs': 6},
-        'train': {'steps': 60, 'batch_size': 8, 'lr': 0.01, 'weight_decay': 0.0, 'grad_clip': 1.0, 'warmup_steps': 5,
-                  'schedule': 'cosine', 'min_lr_ratio': 0.1, 'eval_every': 20, 'checkpoint_every': 5, 'seed': 3, 'device': 'cpu'}}
+TINY = tiny_params(*CharRNN.params_block, data={'window': 48, 'control_window': 16, 'eval_songs': 6},
+                   train={'steps': 60, 'lr': 0.01, 'warmup_steps': 5, 'eval_every': 20, 'checkpoint_every': 5, 'seed': 3, 'device': 'cpu'})
 
 
 @pytest.fixture(scope='module')
@@ -109,7 +109,7 @@ def test_generate_primed_from_a_midi_file(checkpoints, tmp_path):
     r = run_cli('generate', 'charrnn', '--checkpoint', checkpoints['vanilla'], '--n', 1, '--steps', 100, '--prime', src,
                 '--prime-seconds', 2, '--out', tmp_path / 'out')
     assert r.returncode == 0, r.stderr
-    song = read_midi(tmp_path / 'out' / 'charrnn_000.mid')
+    song = read_midi(tmp_path / 'out' / 'charrnn_00.mid')
     assert song.pitch[:8].tolist() == list(range(60, 68))         # the sample begins with the prime
 
 

@@ -6,13 +6,12 @@ import torch
 
 from deep_symphony.models.seqae import (ABLATION_ROWS, SeqAE, SeqAEConfig, longest_repeated_block, random_walk,
                                         reset_random_walk, song_subsequence_lists, train_seqae, walk_song)
+from deep_symphony.core import tiny_params
 from deep_symphony.prepare import prepare_tiny
 from deep_symphony.train import load_model
 
-TINY = {'model': {'embed_dim': 16, 'hidden': 64, 'code_bits': 16},
-        'loss': {'w_rec': 1.0, 'w_rec_bin': 1.0, 'w_con': 0.05, 'w_q': 0.05, 'con_mode': 'sign', 'hinge_margin': 1.0},
-        'data': {'window': 4, 'transpose': 0, 'eval_songs': 20},
-        'train': {'steps': 150, 'batch_size': 16, 'lr': 0.005, 'warmup_steps': 10, 'eval_every': 75, 'checkpoint_every': 75, 'device': 'cpu'}}
+TINY = tiny_params(*SeqAE.params_block, model={'embed_dim': 16, 'hidden': 64}, data={'eval_songs': 20},
+                   train={'steps': 150, 'batch_size': 16, 'warmup_steps': 10, 'eval_every': 75, 'checkpoint_every': 75, 'device': 'cpu'})
 
 
 @pytest.fixture(scope='module')
@@ -89,15 +88,15 @@ def test_cli_trains_a_row_and_generates_walks(trained, tmp_path):
     assert load_model(tmp_path / 'm' / 'best.pt', 'seqae').config.w_con == 0       # the row's weights were used
     for walk in ('random', 'reset'):
         r = run_cli('generate', 'seqae', '--checkpoint', d / 'continuous' / 'best.pt', '--walk', walk, '--n', 2,
-                    '--steps', 40, '--seed', 3, '--out', tmp_path / 'w')
+                    '--steps', 40, '--seed', 3, '--out', tmp_path / walk)
         assert r.returncode == 0, r.stderr
         for i in range(2):
-            pm = pretty_midi.PrettyMIDI(str(tmp_path / 'w' / f'seqae_{walk}walk_{i:03d}.mid'))
+            pm = pretty_midi.PrettyMIDI(str(tmp_path / walk / f'seqae_{i:02d}.mid'))
             n = sum(len(ins.notes) for ins in pm.instruments)
             assert 0 < n <= 40, n                     # at most one note per code (a tiny model also says malformed ones)
-    a = (tmp_path / 'w' / 'seqae_randomwalk_000.mid').read_bytes()
+    a = (tmp_path / 'random' / 'seqae_00.mid').read_bytes()
     run_cli('generate', 'seqae', '--checkpoint', d / 'continuous' / 'best.pt', '--n', 2, '--steps', 40, '--seed', 3, '--out', tmp_path / 'w')
-    assert (tmp_path / 'w' / 'seqae_randomwalk_000.mid').read_bytes() == a                           # seeded
+    assert (tmp_path / 'w' / 'seqae_00.mid').read_bytes() == a                           # seeded
 
 
 def test_cli_seqae_bad_input(trained, tmp_path):

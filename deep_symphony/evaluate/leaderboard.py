@@ -5,18 +5,19 @@
 # %% ../../nbs/11c_leaderboard.ipynb #3a75646e
 from __future__ import annotations
 import json, re
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..core import DeepSymphonyError, MusicConversionError, logger, write_json
+from ..core import DeepSymphonyError, MusicConversionError, knob, logger, positive, register_block, write_json
 from ..music import Song, read_midi
 from .plagiarism import CopyIndex, plagiarism_report
 from .bleu import bleu, song_tokens
 from .music_metrics import METRICS, aggregate, metric_distance, music_metrics
 
 # %% auto #0
-__all__ = ['collect_samples', 'manifest_columns', 'evaluate_songs', 'leaderboard']
+__all__ = ['collect_samples', 'manifest_columns', 'evaluate_songs', 'EvaluateConfig', 'leaderboard']
 
 # %% ../../nbs/11c_leaderboard.ipynb #68413ec3
 def collect_samples(root, exclude=('corpus',)) -> dict[str, list[Path]]:
@@ -55,6 +56,12 @@ def evaluate_songs(songs:list[Song], index:CopyIndex, references:list[list[int]]
     row |= {k: agg[k]['mean'] for k in METRICS}
     row['distance_to_corpus'] = metric_distance(agg, corpus_metrics)['mean']
     return row
+
+@dataclass
+class EvaluateConfig:
+    "The `evaluate` block: every model's samples on one table."
+    max_references: int = knob(200, positive, 'BLEU references sampled from the validation songs', '')
+register_block('evaluate', EvaluateConfig)
 
 def leaderboard(samples_root, # folder of samples/<model>/*.mid
                 index:CopyIndex, # the training corpus

@@ -4,45 +4,67 @@
 
 # %% ../../nbs/09_charrnn.ipynb #3ce8d21b
 from __future__ import annotations
-from dataclasses import dataclass, asdict
+import json
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..core import DeepSymphonyError, check_params, load_params, seed_everything
+from ..core import (Check, DeepSymphonyError, between, check_params, fraction, knob, config_from, load_params,
+                                non_negative, positive, register_block)
 from ..datasets import EventWindows, song_batches, IGNORE_INDEX
 from ..encoders import EventEncoder
 from ..features import FEATURE_DIM
+from ..music import Song, as_song, slice_song
 from ..prepare import load_ragged
-from ..train import Trainer, TrainConfig, TRAIN_SCHEMA, mean_loss, register_model, train_config
+from ..train import Trainer, TrainConfig, build, mean_loss, register_model, train_config
 
 # %% auto #0
-__all__ = ['MODEL_SCHEMA', 'DATA_SCHEMA', 'CHARRNN_SCHEMA', 'CharRNNConfig', 'CharRNN', 'charrnn_validation', 'train_charrnn']
+__all__ = ['CharRNNConfig', 'CharRNNData', 'CharRNN', 'CharRNNChapter', 'charrnn_validation', 'train_charrnn']
 
 # %% ../../nbs/09_charrnn.ipynb #b58dd51c
 @dataclass
 class CharRNNConfig:
-    "Shape of a Char-RNN (the study: 3 × 512)."
-    vocab_size: int = 388      # the event vocabulary
-    embed_dim: int = 256
-    hidden: int = 512          # LSTM cells per layer
-    layers: int = 3
-    dropout: float = 0.0       # between LSTM layers and before the softmax
-    control_dim: int = 0       # 0: vanilla; 15: conditional (features.FEATURE_DIM)
-    steps_per_second: int = 100  # the event encoder the model was trained with
+    "Shape of a Char-RNN (the study: 3 × 512); the knobs are the `model` section of the `charrnn` block."
+    embed_dim: int = knob(128, positive, 'event embedding size', tiny=16)
+    hidden: int = knob(256, positive, 'LSTM cells per layer (the study: 512)', tiny=32)
+    layers: int = knob(2, positive, 'LSTM layers (the study: 3)', tiny=2)
+    dropout: float = knob(0.1, fraction, 'between LSTM layers and before the softmax', tiny=0.0)
+    vocab_size: int = 388          # the event vocabulary (from the prepared encoder)
+    control_dim: int = 0           # 0: vanilla; 15: conditional (features.FEATURE_DIM)
+    steps_per_second: int = 100    # the event encoder the model was trained with
     max_shift_steps: int = 100
     velocity_bins: int = 32
     def encoder(self) -> EventEncoder:
         "The `EventEncoder` whose ids this model reads and writes."
         return EventEncoder(self.steps_per_second, self.max_shift_steps, self.velocity_bins)
 
+@dataclass
+class CharRNNData:
+    "The training windows of a Char-RNN (the `data` section of the `charrnn` block)."
+    window: int = knob(200, Check(lambda v: v > 1, 'must be > 1'), 'events per training window (paper scale: 500+)', 'data', tiny=64)
+    transpose: int = knob(3, between(0, 12), 'random transposition in [-transpose, transpose] semitones', 'data', tiny=2)
+    control_window: int = knob(50, positive, 'conditional model: a control every this many events, describing that chunk', 'data', tiny=32)
+    eval_songs: int = knob(0, non_negative, 'validation songs per evaluation (0 = all)', 'data', tiny=8)
+
 @register_model
 class CharRNN(nn.Module):
     "Embedding → LSTM (`layers` × `hidden`) → linear over the event vocabulary; optional control at every step."
     name = 'charrnn'
     Config = CharRNNConfig
+    params_block = (CharRNNConfig, CharRNNData, TrainConfig)
+    train_options = {'--conditional': dict(action='store_true', help='the Conditional Char-RNN')}
+    generate_options = {
+        '--steps': dict(type=int, default=2000, help='events per sample'),
+        '--temperature': dict(type=float, default=1.0), '--top-k': dict(type=int, default=0, help='0: no cut'),
+        '--greedy': dict(action='store_true'),
+        '--condition': dict(help='a preset (C-major, high+sparse), a schedule (high>low) or 15 comma-separated numbers'),
+        '--prime': dict(help='a MIDI file whose opening the samples continue'),
+        '--prime-seconds': dict(type=float, default=5.0, help='how much of --prime')}
+
     def __init__(self, config:CharRNNConfig):
         super().__init__()
         self.config = c = config
@@ -63,7 +85,7 @@ class CharRNN(nn.Module):
         return e
 
     def forward(self, x, # (B, T) event ids
-                targets=None, # (B, T) next events, -100 where nothing counts
+                targets=None, # (B, T) next events, IGNORE_INDEX where nothing counts
                 control=None, # (B, C) or (B, T, C) for a conditional model
                 state=None): # (h, c), each (layers, B, hidden)
         "`(logits (B, T, V), loss)`; the loss is the mean cross-entropy (nats per event) over counted targets."
@@ -72,9 +94,63 @@ class CharRNN(nn.Module):
         loss = None if targets is None else F.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=IGNORE_INDEX)
         return logits, loss
 
+    @torch.no_grad()
+    def step(self, tokens:torch.Tensor, # (B,) the events just emitted
+             state, # (h, c), each (layers, B, hidden)
+             control=None): # (B, C) for a conditional model
+        "Advance by one event with the fused weights (below): `(logits (B, V), new state)`."
+        key = tuple((p.data_ptr(), p._version) for p in self.parameters())
+        if self._fused_key != key: self._fused, self._fused_key = _Fused(self), key
+        return self._fused.step(tokens, state, control)
+
+    @torch.no_grad()
+    def start(self, batch:int, control=None, device='cpu'):
+        "Zero state, then one step on `TIME_SHIFT(1)` (one step of silence): `(logits, state)` to sample the first event from."
+        z = torch.zeros(self.config.layers, batch, self.config.hidden, device=device)
+        first = torch.full((batch,), self.config.encoder().time_shift, dtype=torch.long, device=device)
+        return self.step(first, (z, z.clone()), control)
+
+    @torch.no_grad()
+    def prime(self, ids:torch.Tensor, # (B, T) priming events
+              control=None):
+        "Run a priming sequence in one call: `(logits after its last event (B, V), state)`."
+        was = self.training; self.eval()
+        h, state = self.lstm(self._inputs(ids, control), None)
+        self.train(was)
+        return self.head(h[:, -1]), state
+
+    @classmethod
+    def fit(cls, prepared, out_dir, params:dict, metrics_path=None, progress:bool=True, conditional:bool=False) -> dict:
+        "Train on a prepared corpus (see `train_charrnn`)."
+        return train_charrnn(prepared, out_dir, params, conditional, metrics_path, progress)
+
+    @staticmethod
+    def checkpoint(condition=None, **_) -> str:
+        "The checkpoint `dvc repro` trains: the conditional model when a condition is asked for."
+        return f"models/charrnn_{'conditional' if condition else 'vanilla'}/best.pt"
+
+    def sample_songs(self, n:int, seed:int|None=None, steps:int=2000, temperature:float=1.0, top_k:int=0,
+                     greedy:bool=False, condition=None, # a control spec (see `generate.control_schedule`)
+                     prime=None, # a Song or MIDI file whose first `prime_seconds` every sample continues
+                     prime_seconds:float=5.0, progress:bool=False) -> list[Song]:
+        "`n` songs of `steps` sampled events each (after the prime, which each song starts with)."
+        from deep_symphony.generate import generate
+        if steps <= 0: raise DeepSymphonyError(f'steps must be positive, got {steps}')
+        if temperature < 0: raise DeepSymphonyError(f'temperature must be >= 0, got {temperature}')
+        enc = self.config.encoder()
+        ids = enc.encode(slice_song(as_song(prime, 'prime'), 0, prime_seconds)) if prime is not None else None
+        seqs = generate(self, n, steps, temperature, top_k, greedy, condition, ids, seed, progress)
+        return [enc.decode(np.concatenate([ids, s]) if ids is not None else s, name=f'charrnn sample {i}') for i, s in enumerate(seqs)]
+
 # %% ../../nbs/09_charrnn.ipynb #3e485ede
+@torch.no_grad()
+def _cell(gates, c):
+    i, f, g, o = gates.chunk(4, 1)                                          # PyTorch's gate order
+    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c), c
+
 class _Fused:
-    "Weights of a `CharRNN` laid out for one-step inference."
+    "Weights of a `CharRNN` laid out for one-step inference, and that step."
     def __init__(self, m:CharRNN):
         c, L = m.config, m.config.layers
         W = lambda n: getattr(m.lstm, n).detach()
@@ -86,56 +162,29 @@ class _Fused:
         self.b = [W(f'bias_ih_l{l}') + W(f'bias_hh_l{l}') for l in range(1, L)]
         self.w_out, self.b_out = m.head.weight.detach().T.contiguous(), m.head.bias.detach()
 
-@torch.no_grad()
-def _cell(gates, c):
-    i, f, g, o = gates.chunk(4, 1)                                          # PyTorch's gate order
-    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-    return torch.sigmoid(o) * torch.tanh(c), c
-
-@torch.no_grad()
-def _step(self, tokens:torch.Tensor, # (B,) the events just emitted
-          state, # (h, c), each (layers, B, hidden)
-          control=None # (B, C) for a conditional model
-         ):
-    "Advance by one event: `(logits (B, V), new state)`."
-    key = tuple((p.data_ptr(), p._version) for p in self.parameters())
-    if self._fused_key != key: self._fused, self._fused_key = _Fused(self), key
-    fz, (h, c) = self._fused, state
-    gates = fz.table[tokens] + h[0] @ fz.w_hh0                               # (B, 4H)
-    if fz.w_c0 is not None:
-        if control is None: raise DeepSymphonyError('a conditional Char-RNN needs a control vector')
-        gates = gates + control.to(gates.dtype) @ fz.w_c0
-    hs, cs = [], []
-    x, cl = _cell(gates, c[0]); hs.append(x); cs.append(cl)
-    for l in range(1, self.config.layers):
-        x, cl = _cell(torch.addmm(fz.b[l - 1], torch.cat([x, h[l]], 1), fz.w_cat[l - 1]), c[l]); hs.append(x); cs.append(cl)
-    return torch.addmm(fz.b_out, x, fz.w_out), (torch.stack(hs), torch.stack(cs))
-
-@torch.no_grad()
-def _start(self, batch:int, control=None, device='cpu'):
-    "Zero state, then one step on `TIME_SHIFT(1)` (one step of silence): `(logits, state)` to sample the first event from."
-    z = torch.zeros(self.config.layers, batch, self.config.hidden, device=device)
-    first = torch.full((batch,), self.config.encoder().time_shift, dtype=torch.long, device=device)
-    return self.step(first, (z, z.clone()), control)
-
-@torch.no_grad()
-def _prime(self, ids:torch.Tensor, # (B, T) priming events
-           control=None):
-    "Run a priming sequence in one call: `(logits after its last event (B, V), state)`."
-    was = self.training; self.eval()
-    h, state = self.lstm(self._inputs(ids, control), None)
-    self.train(was)
-    return self.head(h[:, -1]), state
-
-CharRNN.step, CharRNN.start, CharRNN.prime = _step, _start, _prime
+    @torch.no_grad()
+    def step(self, tokens, state, control=None):
+        (h, c) = state
+        gates = self.table[tokens] + h[0] @ self.w_hh0                      # (B, 4H)
+        if self.w_c0 is not None:
+            if control is None: raise DeepSymphonyError('a conditional Char-RNN needs a control vector')
+            gates = gates + control.to(gates.dtype) @ self.w_c0
+        hs, cs = [], []
+        x, cl = _cell(gates, c[0]); hs.append(x); cs.append(cl)
+        for l in range(1, len(h)):
+            x, cl = _cell(torch.addmm(self.b[l - 1], torch.cat([x, h[l]], 1), self.w_cat[l - 1]), c[l]); hs.append(x); cs.append(cl)
+        return torch.addmm(self.b_out, x, self.w_out), (torch.stack(hs), torch.stack(cs))
 
 # %% ../../nbs/09_charrnn.ipynb #cc5d862a
-MODEL_SCHEMA = {'embed_dim': (int, lambda v: v > 0, 'must be positive'), 'hidden': (int, lambda v: v > 0, 'must be positive'),
-                'layers': (int, lambda v: v > 0, 'must be positive'), 'dropout': (float, lambda v: 0 <= v < 1, 'must lie in [0, 1)')}
-DATA_SCHEMA = {'window': (int, lambda v: v > 1, 'must be > 1'), 'transpose': (int, lambda v: 0 <= v <= 12, 'must lie in 0..12'),
-               'control_window': (int, lambda v: v > 0, 'must be positive'),
-               'eval_songs': (int, lambda v: v >= 0, 'must be >= 0 (0 = every validation song)')}
-CHARRNN_SCHEMA = {'model': MODEL_SCHEMA, 'data': DATA_SCHEMA, 'train': TRAIN_SCHEMA}
+@dataclass
+class CharRNNChapter:
+    "The `charrnn_chapter` block: samples and findings of `nbs/50_charrnn_chapter.ipynb`."
+    n_samples: int = knob(4, positive, 'samples per setting', '')
+    steps: int = knob(1000, positive, 'events per sample (the study: 2000)', '')
+    seed: int = knob(0, None, 'seed of the samples', '')
+    temperatures: str = knob('0.5,0.8,1.0,1.2', Check(lambda v: all(x.strip().replace('.', '', 1).isdigit() for x in v.split(',')),
+                             'must be comma-separated numbers'), 'the temperature study', '')
+register_block('charrnn_chapter', CharRNNChapter)
 
 def charrnn_validation(prepared, conditional:bool, window:int, max_songs:int=0, split:str='valid'):
     "A function `model -> nats per event` over the (first `max_songs`) songs of `split`, state carried through each song (controls per `window` events)."
@@ -150,19 +199,15 @@ def train_charrnn(prepared, # a prepared folder (events/train, events/valid)
                   conditional:bool=False,
                   metrics_path=None, progress:bool=True) -> dict:
     "Train a (conditional) Char-RNN; resumes from `out_dir/last.pt`. Returns the trainer's summary."
-    p = check_params(params, CHARRNN_SCHEMA, 'charrnn', required=False)
-    tcfg = train_config(p.get('train', {}), 'charrnn.train')
+    p = check_params(params, CharRNN.params_block, 'charrnn', required=False)
+    tcfg, data = train_config(p, 'charrnn'), config_from(CharRNNData, p)
     info = Path(prepared) / 'events' / 'encoder.json'
     if not info.is_file(): raise DeepSymphonyError(f'{prepared}: no events/encoder.json; run `deep-symphony prepare` with the events encoding')
-    import json
-    enc_info = json.loads(info.read_text())
-    enc = EventEncoder(enc_info['steps_per_second'], enc_info['max_shift_steps'], enc_info['velocity_bins'])
-    data = p.get('data', {}); window = data.get('window', 256)
-    seed_everything(tcfg.seed)
-    model = CharRNN(CharRNNConfig(vocab_size=enc.vocab_size, control_dim=FEATURE_DIM if conditional else 0,
-                                  steps_per_second=enc.steps_per_second, max_shift_steps=enc.max_shift_steps,
-                                  velocity_bins=enc.velocity_bins, **p.get('model', {})))
-    cw = data.get('control_window', window)
-    windows = EventWindows(load_ragged(Path(prepared) / 'events' / 'train'), window, data.get('transpose', 0), conditional, enc, cw)
-    val = charrnn_validation(prepared, conditional, cw, data.get('eval_songs', 0))
+    e = json.loads(info.read_text())
+    enc = EventEncoder(e['steps_per_second'], e['max_shift_steps'], e['velocity_bins'])
+    config = config_from(CharRNNConfig, p, vocab_size=enc.vocab_size, control_dim=FEATURE_DIM if conditional else 0,
+                         steps_per_second=enc.steps_per_second, max_shift_steps=enc.max_shift_steps, velocity_bins=enc.velocity_bins)
+    model = build(CharRNN, config, tcfg.seed)
+    windows = EventWindows(load_ragged(Path(prepared) / 'events' / 'train'), data.window, data.transpose, conditional, enc, data.control_window)
+    val = charrnn_validation(prepared, conditional, data.control_window, data.eval_songs)
     return Trainer(model, windows.batch, tcfg, out_dir, val, metrics_path, progress).fit()

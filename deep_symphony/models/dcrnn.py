@@ -10,13 +10,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..core import DeepSymphonyError
-from .gan import Adversarial, AdversarialConfig, RollCNNCritic, build_gan, train_gan
-from ..train import register_model
+from ..core import Check, DeepSymphonyError, knob, positive, redefault
+from .gan import Adversarial, AdversarialConfig, RollCNNCritic, RollData
+from ..train import TrainConfig, register_model
 
 # %% auto #0
-__all__ = ['NOTE_NAMES', 'SCALES', 'DCRNN_SCHEMA', 'scale_condition', 'pitch_class_condition', 'DCRNNConfig', 'DCRNNGenerator',
-           'DCRNN', 'compose', 'interpolate', 'form', 'section_similarity', 'train_dcrnn']
+__all__ = ['NOTE_NAMES', 'SCALES', 'train_dcrnn', 'scale_condition', 'pitch_class_condition', 'DCRNNConfig', 'DCRNNGenerator',
+           'DCRNNData', 'DCRNN', 'compose', 'interpolate', 'form', 'section_similarity']
 
 # %% ../../nbs/17_dcrnn.ipynb #3fe214c9
 NOTE_NAMES = {'C': 0, 'C#': 1, 'Db': 1, 'D': 2, 'D#': 3, 'Eb': 3, 'E': 4, 'F': 5, 'F#': 6, 'Gb': 6, 'G': 7, 'G#': 8,
@@ -42,17 +42,17 @@ def pitch_class_condition(roll:torch.Tensor, min_pitch:int) -> torch.Tensor:
 @dataclass
 class DCRNNConfig(AdversarialConfig):
     "DCRNN: shapes of both RNNs, the strip deconvolution, the condition, and the window."
-    noise_dim: int = 8
-    same_noise: bool = True        # the same noise at every RNNa step (the study's default)
-    structure_steps: int = 4
-    structure_dim: int = 16
-    hidden_a: int = 64
-    hidden_b: int = 128
-    channels: int = 8              # chord shapes
-    kernel: int = 25               # semitones a chord shape spans
-    condition: bool = False        # a 12-d scale condition
-    critic_hidden: int = 32
-    frames: int = 96               # a multiple of 3 * structure_steps
+    noise_dim: int = knob(8, Check(lambda v: v == 8, 'must be 8 (the controllers drive 8 values)'), 'noise entries (the Myo drives 8)')
+    same_noise: bool = knob(True, None, "the same noise at every RNNa step (the study's default)")
+    structure_steps: int = knob(4, positive, 'RNNa steps (the high-level structure, repeated 3 times)')
+    structure_dim: int = knob(16, positive, 'size of each structure step')
+    hidden_a: int = knob(64, positive, 'GRU units of RNNa', tiny=8)
+    hidden_b: int = knob(128, positive, 'GRU units of RNNb', tiny=16)
+    channels: int = knob(8, positive, 'chord shapes of the strip deconvolution')
+    kernel: int = knob(25, positive, 'semitones a chord shape spans')
+    condition: bool = knob(True, None, 'a 12-d scale condition (C major, ...)')
+    critic_hidden: int = knob(32, positive, 'first-layer channels of the CNN critic', tiny=4)
+    frames: int = 96               # the window (from the `data` section): a multiple of 3 * structure_steps
     fps: float = 8.0
     min_pitch: int = 36
     max_pitch: int = 99
@@ -90,11 +90,20 @@ class DCRNNGenerator(nn.Module):
         strip = self.to_strip(h).reshape(B * c.frames, c.channels, self.positions)
         return torch.sigmoid(self.deconv(strip)).reshape(B, c.frames, -1), state
 
+@dataclass
+class DCRNNData(RollData):
+    "DCRNN's windows: 3 × `structure_steps` × 8 frames."
+    frames: int = redefault(RollData, 'frames', 96, tiny=48)
+
 @register_model
 class DCRNN(Adversarial):
     "The DCRNN generator against a CNN critic (Improved WGAN)."
     name = 'dcrnn'
     Config = DCRNNConfig
+    params_block = (DCRNNConfig, DCRNNData, TrainConfig)
+    generate_options = {'--condition': dict(dest='cond', help='a scale such as C-major or A-minor (a conditional model)'),
+                        '--form': dict(dest='pattern', help='compose a song section by section, one noise per letter: ABCAB'),
+                        '--noise': dict(help='the 8 noise entries, comma-separated (default: random per sample)')}
     def __init__(self, config:DCRNNConfig):
         super().__init__()
         self.config = c = config
@@ -116,11 +125,17 @@ class DCRNN(Adversarial):
         return cond.expand(n, 12) if cond.dim() == 1 else cond
     def fake(self, n, cond=None): return self.generator(self.noise(n), cond)[0]
     @torch.no_grad()
-    def sample(self, n:int=1, z=None, cond=None, seed:int|None=None) -> torch.Tensor:
-        "(n, frames, pitches) probabilities from noise `z` (n, 8) (random if None) under condition `cond` (a scale name or 12-d weights)."
+    def sample_rolls(self, n:int=1, seed:int|None=None, z=None, cond=None, pattern:str|None=None, noise=None):
+        """(n, frames, pitches) probabilities from noise `z` (n, 8) (random if None) under condition `cond` (a scale name or
+        12-d weights); with a form `pattern` (e.g. 'ABCAB') a list of n composed songs instead, one noise per letter.
+        `noise`: `z` as comma-separated text, the same for every sample."""
+        if noise is not None:
+            try: z = np.array([float(x) for x in str(noise).split(',')], np.float32)
+            except ValueError: raise DeepSymphonyError(f'noise: expected comma-separated numbers, got {noise!r}') from None
+        if pattern: return [compose(self, form(pattern, self.config.noise_dim, (seed or 0) + i), cond) for i in range(n)]
         if z is None: z = self.noise(n, torch.Generator().manual_seed(seed) if seed is not None else None)
         z = torch.as_tensor(np.asarray(z, np.float32) if not torch.is_tensor(z) else z, device=next(self.parameters()).device)
-        if z.dim() == 1: z = z[None]
+        if z.dim() == 1: z = z[None].expand(n, -1)
         if z.shape[-1] != self.config.noise_dim: raise DeepSymphonyError(f'noise must have {self.config.noise_dim} entries, got {z.shape[-1]}')
         return self.generator(z, self._cond(cond, len(z)))[0]
 
@@ -155,14 +170,4 @@ def section_similarity(roll:np.ndarray, frames:int, i:int, j:int, threshold:floa
     na, nb = np.linalg.norm(a), np.linalg.norm(b)
     return float(a @ b / (na * nb)) if na and nb else 0.0
 
-def train_dcrnn(prepared, out_dir, params:dict, metrics_path=None, progress:bool=True) -> dict:
-    "Train DCRNN on a prepared corpus (resumes from `out_dir/last.pt`)."
-    model, p = build_gan(DCRNN, params, 'dcrnn', DCRNN_SCHEMA)
-    return train_gan(model, prepared, out_dir, p, 'dcrnn', metrics_path, progress)
-
-DCRNN_SCHEMA = {'noise_dim': (int, lambda v: v == 8, 'must be 8 (the controllers drive 8 values)'),
-              'same_noise': bool, 'structure_steps': (int, lambda v: v > 0, 'must be positive'),
-              'structure_dim': (int, lambda v: v > 0, 'must be positive'), 'hidden_a': (int, lambda v: v > 0, 'must be positive'),
-              'hidden_b': (int, lambda v: v > 0, 'must be positive'), 'channels': (int, lambda v: v > 0, 'must be positive'),
-              'kernel': (int, lambda v: v > 0, 'must be positive'), 'condition': bool,
-              'critic_hidden': (int, lambda v: v > 0, 'must be positive')}
+train_dcrnn = DCRNN.fit

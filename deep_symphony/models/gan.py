@@ -12,17 +12,18 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..core import DeepSymphonyError
+from ..core import (Check, DeepSymphonyError, ParamsError, between, check_params, config_from, fraction, knob,
+                                non_negative, one_of, positive, register_block, unit_interval)
 from ..music import Song
 from ..encoders import PianoRollEncoder
 from ..prepare import load_ragged
+from ..train import Trainer, build, train_config
 
 # %% auto #0
-__all__ = ['ADV_LOSSES', 'ADVERSARIAL_SCHEMA', 'GAN_DATA_SCHEMA', 'gradient_penalty', 'discriminator_targets', 'critic_loss',
-           'generator_loss', 'HistoryBuffer', 'AdversarialConfig', 'Adversarial', 'RollWindows', 'roll_to_song',
-           'collapse_measures', 'roll_statistics_distance', 'FrameRNNGenerator', 'FrameRNNDiscriminator',
-           'RollCNNCritic', 'gan_block_schema', 'gan_params', 'build_gan', 'train_gan', 'write_roll_samples',
-           'gan_report']
+__all__ = ['ADV_LOSSES', 'gradient_penalty', 'discriminator_targets', 'critic_loss', 'generator_loss', 'HistoryBuffer',
+           'AdversarialConfig', 'Adversarial', 'RollWindows', 'roll_to_song', 'collapse_measures',
+           'roll_statistics_distance', 'FrameRNNGenerator', 'FrameRNNDiscriminator', 'RollCNNCritic', 'RollData',
+           'GANChapters', 'build_gan', 'train_gan', 'write_roll_samples', 'gan_report']
 
 # %% ../../nbs/14_gan.ipynb #b7f24512
 ADV_LOSSES = ('classic', 'wgan-gp')
@@ -85,33 +86,36 @@ class HistoryBuffer(nn.Module):
 @dataclass
 class AdversarialConfig:
     "How a GAN is trained (every model config of this family carries these fields)."
-    loss: str = 'wgan-gp'           # 'classic' or 'wgan-gp'
-    n_critic: int = 5               # critic steps per generator step
-    gp_weight: float = 10.0         # λ of the gradient penalty
-    label_smoothing: float = 0.0    # classic: real targets 1 - s
-    label_flip: float = 0.0         # classic: fraction of "confusing" swapped targets
-    history: int = 0                # replay store capacity (0: no replay)
-    history_fraction: float = 0.5   # share of each fake batch drawn from the store
-    g_lr_scale: float = 1.0         # generator lr / critic lr
-    beta1: float = 0.5
-    beta2: float = 0.9
-
-ADVERSARIAL_SCHEMA = {
-    'loss': (str, lambda v: v in ADV_LOSSES, "must be 'classic' or 'wgan-gp'"),
-    'n_critic': (int, lambda v: v >= 1, 'must be >= 1'),
-    'gp_weight': (float, lambda v: v >= 0, 'must be >= 0'),
-    'label_smoothing': (float, lambda v: 0 <= v < 0.5, 'must lie in [0, 0.5)'),
-    'label_flip': (float, lambda v: 0 <= v < 0.5, 'must lie in [0, 0.5)'),
-    'history': (int, lambda v: v >= 0, 'must be >= 0'),
-    'history_fraction': (float, lambda v: 0 <= v <= 1, 'must lie in [0, 1]'),
-    'g_lr_scale': (float, lambda v: v > 0, 'must be positive'),
-    'beta1': (float, lambda v: 0 <= v < 1, 'must lie in [0, 1)'),
-    'beta2': (float, lambda v: 0 <= v < 1, 'must lie in [0, 1)'),
-}
+    loss: str = knob('wgan-gp', one_of(*ADV_LOSSES), "'classic' or 'wgan-gp'", 'adversarial')
+    n_critic: int = knob(5, positive, 'critic steps per generator step', 'adversarial', tiny=2)
+    gp_weight: float = knob(10.0, non_negative, 'λ of the gradient penalty', 'adversarial')
+    label_smoothing: float = knob(0.0, Check(lambda v: 0 <= v < 0.5, 'must lie in [0, 0.5)'), 'classic: real targets 1 - s', 'adversarial')
+    label_flip: float = knob(0.0, Check(lambda v: 0 <= v < 0.5, 'must lie in [0, 0.5)'), 'classic: share of "confusing" swapped targets', 'adversarial')
+    history: int = knob(0, non_negative, 'replay store capacity (0: no replay)', 'adversarial')
+    history_fraction: float = knob(0.5, unit_interval, 'share of each fake batch drawn from the store', 'adversarial')
+    g_lr_scale: float = knob(1.0, positive, 'generator lr / critic lr', 'adversarial')
+    beta1: float = knob(0.5, fraction, "Adam's beta1 of both players", 'adversarial')
+    beta2: float = knob(0.9, fraction, "Adam's beta2 of both players", 'adversarial')
 
 class Adversarial(nn.Module):
-    "Base of the GANs: subclasses build `self.generator` and `self.critic` and define `fake(n, cond)`; `real(batch)` may be overridden."
+    """Base of the GANs: subclasses build `self.generator` and `self.critic` and define `fake(n, cond)` and
+    `sample_rolls(n, seed, **options)`; `real(batch)` may be overridden."""
     sample_shape: tuple = ()
+    train_options: dict = {}
+    @classmethod
+    def fit(cls, prepared, out_dir, params:dict, metrics_path=None, progress:bool=True) -> dict:
+        "Train on windows of a prepared corpus (resumes from `out_dir/last.pt`)."
+        model, p = build_gan(cls, params, cls.name)
+        return train_gan(model, prepared, out_dir, p, cls.name, metrics_path, progress)
+    @classmethod
+    def checkpoint(cls, **_) -> str: return f'models/{cls.name}/best.pt'
+    def roll_encoder(self) -> PianoRollEncoder:
+        "The piano-roll encoder of the windows this model reads and writes."
+        c = self.config; return PianoRollEncoder(c.fps, c.min_pitch, c.max_pitch)
+    def sample_songs(self, n:int, seed:int|None=None, **options) -> list[Song]:
+        "`n` generated rolls (`sample_rolls`) as songs."
+        enc = self.roll_encoder()
+        return [roll_to_song(r, enc, name=f'{self.name} sample {i}') for i, r in enumerate(self.sample_rolls(n, seed, **options))]
     def _init_adversarial(self):
         c = self.config
         if c.loss not in ADV_LOSSES: raise DeepSymphonyError(f'adversarial loss must be one of {", ".join(ADV_LOSSES)}, got {c.loss!r}')
@@ -254,66 +258,57 @@ class RollCNNCritic(nn.Module):
         return self.out(torch.cat([h, cond], 1) if self.cond_dim else h)[:, 0]
 
 # %% ../../nbs/14_gan.ipynb #620f81e6
-GAN_DATA_SCHEMA = {
-    'frames': (int, lambda v: v >= 16 and v % 8 == 0, 'must be a multiple of 8, at least 16'),
-    'fps': (float, lambda v: v > 0, 'must be positive'),
-    'min_pitch': (int, lambda v: 0 <= v <= 127, 'must lie in 0..127'),
-    'max_pitch': (int, lambda v: 0 <= v <= 127, 'must lie in 0..127'),
-    'transpose': (int, lambda v: 0 <= v <= 12, 'must lie in 0..12'),
-    'max_songs': (int, lambda v: v >= 0, 'must be >= 0 (0 = all)'),
-    'eval_windows': (int, lambda v: v > 0, 'must be positive'),
-    'include': str,
-}
+@dataclass
+class RollData:
+    "The piano-roll windows a GAN trains on (the `data` section of its block); the window fields also shape the model."
+    frames: int = knob(64, Check(lambda v: v >= 16 and v % 8 == 0, 'must be a multiple of 8, at least 16'), 'frames per window', 'data', tiny=32)
+    fps: float = knob(8.0, positive, 'frames per second', 'data')
+    min_pitch: int = knob(36, between(0, 127), 'lowest pitch of the roll', 'data')
+    max_pitch: int = knob(99, between(0, 127), 'highest pitch of the roll', 'data')
+    transpose: int = knob(3, between(0, 12), 'random transposition in [-transpose, transpose] semitones', 'data')
+    max_songs: int = knob(0, non_negative, 'training songs used (0 = all)', 'data')
+    eval_windows: int = knob(64, positive, 'fixed validation windows', 'data', tiny=8)
+    include: str = knob('', None, "only songs whose name starts with this ('' = all; 'chorales/')", 'data')
+    def windows(self, prepared, split:str='train') -> RollWindows:
+        "The windows of a prepared `split` (training ones transposed and limited to `max_songs`)."
+        train = split == 'train'
+        return RollWindows(prepared, split, self.frames, self.fps, self.min_pitch, self.max_pitch,
+                           self.transpose if train else 0, self.max_songs if train else 0, self.include)
 
-def gan_block_schema(model_schema:dict) -> dict:
-    "The schema of a GAN's params block: `model` (its own), `adversarial`, `data`, `train`."
-    from deep_symphony.train import TRAIN_SCHEMA
-    return {'model': model_schema, 'adversarial': ADVERSARIAL_SCHEMA, 'data': GAN_DATA_SCHEMA, 'train': TRAIN_SCHEMA}
+@dataclass
+class GANChapters:
+    "The `gan_chapters` block: samples and metrics of the piano-roll GAN chapters."
+    n_samples: int = knob(16, positive, 'windows per model for the collapse measures (the first 4 are rendered)', '')
+    seed: int = knob(0, None, 'seed of the samples', '')
+    song_crop: int = knob(256, Check(lambda v: v > 0 and v % 16 == 0, 'must be a positive multiple of 16'),
+                          'Pix2Pix: crop length when restoring a whole song (128, 256 or 512)', '')
+register_block('gan_chapters', GANChapters)
 
-def gan_params(params:dict, block:str, model_schema:dict) -> dict:
-    "Check a GAN's params block (`model`, `adversarial`, `data`, `train`), raising `ParamsError` naming the key; then seed every RNG with `train.seed`, so the model about to be built starts the same on every run."
-    from deep_symphony.core import check_params, seed_everything
-    p = check_params(params, gan_block_schema(model_schema), block, required=False)
-    seed_everything(p.get('train', {}).get('seed', 0))
-    d = p.get('data', {})
-    if d.get('min_pitch', 0) > d.get('max_pitch', 127):
-        from deep_symphony.core import ParamsError
-        raise ParamsError(f'{block}.data: min_pitch {d["min_pitch"]} is above max_pitch {d["max_pitch"]}')
-    return p
-
-def build_gan(cls, params:dict, block:str, model_schema:dict):
-    "`(model, checked params)`: a GAN of class `cls` from a params block — its `model` and `adversarial` fields plus the window fields of `data` (frames, fps, pitch range) — seeded with `train.seed`."
-    p = gan_params(params, block, model_schema); d = p.get('data', {})
-    window = {k: d[k] for k in ('frames', 'fps', 'min_pitch', 'max_pitch') if k in d}
-    return cls(cls.Config(**p.get('model', {}), **p.get('adversarial', {}), **window)), p
+def build_gan(cls, params:dict, block:str):
+    "`(model, checked params)`: a GAN of class `cls` from a params block (its knobs plus the window fields of `data`), seeded with `train.seed`."
+    p = check_params(params, cls.params_block, block, required=False)
+    d = config_from(cls.params_block[1], p)
+    if d.min_pitch > d.max_pitch: raise ParamsError(f'{block}.data: min_pitch {d.min_pitch} is above max_pitch {d.max_pitch}')
+    window = dict(frames=d.frames, fps=d.fps, min_pitch=d.min_pitch, max_pitch=d.max_pitch)
+    return build(cls, config_from(cls.Config, p, **window), train_config(p).seed), p
 
 def train_gan(model:Adversarial, prepared, out_dir, p:dict, block:str, metrics_path=None, progress:bool=True,
               batches=None, evaluate=None) -> dict:
     "Train a piano-roll GAN with the shared trainer (`batch_size` real windows per step, split over the critic steps); validation: `evaluate(model)` or the statistics distance of its samples to validation windows."
-    from deep_symphony.train import Trainer, train_config
-    from deep_symphony.core import seed_everything
-    tcfg = train_config(p.get('train', {}), f'{block}.train')
-    d = p.get('data', {}); c = model.config
-    seed_everything(tcfg.seed)
-    if batches is None:
-        train = RollWindows(prepared, 'train', c.frames, c.fps, c.min_pitch, c.max_pitch, d.get('transpose', 0), d.get('max_songs', 0), d.get('include', ''))
-        batches = train.batch
+    tcfg, d, c = train_config(p, block), config_from(type(model).params_block[1], p), model.config
+    if batches is None: batches = d.windows(prepared, 'train').batch
     if evaluate is None:
-        valid = RollWindows(prepared, 'valid', c.frames, c.fps, c.min_pitch, c.max_pitch, include=d.get('include', '')).fixed(d.get('eval_windows', 64))
+        valid = d.windows(prepared, 'valid').fixed(d.eval_windows)
         def evaluate(m):
-            with torch.no_grad(): fake = m.sample(len(valid)).cpu().numpy()
+            with torch.no_grad(): fake = m.sample_rolls(len(valid)).cpu().numpy()
             return roll_statistics_distance(fake, valid.numpy(), c.min_pitch)
     return Trainer(model, batches, tcfg, out_dir, evaluate, metrics_path, progress).fit()
 
 def write_roll_samples(rolls, encoder:PianoRollEncoder, out_dir, prefix:str, wav:bool=True, png:bool=True, start:int=0) -> list[Path]:
     "Each generated roll as `<prefix>_<i>.mid` (+ `.wav`, `.png`), numbered from `start`; returns the MIDI paths."
-    from deep_symphony.render import render
-    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True); paths = []
-    for i, r in enumerate(rolls, start):
-        song = roll_to_song(r, encoder, name=f'{prefix}_{i:02d}')
-        if not len(song): continue                   # a silent sample has no MIDI to write; collapse_measures counts it
-        paths.append(render(song, out / f'{prefix}_{i:02d}', wav=wav, png=png)['midi'])
-    return paths
+    from deep_symphony.render import write_samples
+    return write_samples([roll_to_song(r, encoder, name=f'{prefix}_{i:02d}') for i, r in enumerate(rolls, start)],
+                         out_dir, prefix, wav, png, start=start)
 
 # %% ../../nbs/14_gan.ipynb #3c427b2d
 def gan_report(rolls:np.ndarray, valid:np.ndarray, encoder:PianoRollEncoder, samples_dir, prefix:str, rendered:int=4) -> dict:

@@ -12,12 +12,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..core import DeepSymphonyError
-from .gan import Adversarial, AdversarialConfig, RollWindows, build_gan, train_gan
-from ..train import register_model
+from ..core import DeepSymphonyError, Check, config_from, fraction, knob, non_negative, one_of, positive, redefault
+from ..music import Song, as_song
+from .gan import Adversarial, AdversarialConfig, RollData, RollWindows, build_gan, train_gan
+from ..train import TrainConfig, register_model
 
 # %% auto #0
-__all__ = ['PIX2PIX_SCHEMA', 'drop_notes', 'roll_notes', 'note_f1', 'UNet', 'PatchDiscriminator', 'Pix2PixConfig', 'Pix2Pix',
+__all__ = ['drop_notes', 'roll_notes', 'note_f1', 'UNet', 'PatchDiscriminator', 'Pix2PixConfig', 'Pix2PixData', 'Pix2Pix',
            'facade_pairs', 'candidate_notes', 'restored_notes', 'restored_roll', 'restoration_scores',
            'calibrate_threshold', 'train_pix2pix']
 
@@ -73,23 +74,50 @@ class PatchDiscriminator(nn.Module):
 
 @dataclass
 class Pix2PixConfig(AdversarialConfig):
-    loss: str = 'classic'
-    n_critic: int = 1
-    channels: int = 16
-    dropout: float = 0.5
-    recon_weight: float = 100.0    # weight of the reconstruction loss (Pix2Pix: 100 × L1)
-    recon: str = 'l1'              # 'l1' (the study's) or 'bce' (per-cell log loss: calibrated probabilities)
-    drop: float = 0.5              # probability that a note is missing from the facade
+    loss: str = redefault(AdversarialConfig, 'loss', 'classic')
+    n_critic: int = redefault(AdversarialConfig, 'n_critic', 1, tiny=None)
+    beta2: float = redefault(AdversarialConfig, 'beta2', 0.999)
+    channels: int = knob(16, positive, 'U-Net and PatchGAN width (paper scale: 64)', tiny=4)
+    dropout: float = knob(0.5, fraction, "the U-Net's dropout (its noise)")
+    recon: str = knob('bce', one_of('l1', 'bce'), "reconstruction loss: 'l1' (the study's) or 'bce' (per-cell log loss: calibrated probabilities)")
+    recon_weight: float = knob(1000.0, non_negative, 'weight of the reconstruction loss (Pix2Pix: 100 × L1; the cells are 98 % empty)')
+    drop: float = knob(0.5, Check(lambda v: 0 < v < 1, 'must lie in (0, 1)'), 'probability that a note is missing from the facade')
     frames: int = 128
     fps: float = 8.0
     min_pitch: int = 0
     max_pitch: int = 127
+
+@dataclass
+class Pix2PixData(RollData):
+    "Pix2Pix's crops: 128 steps × all 128 pitches (256 and 512 at generation)."
+    frames: int = redefault(RollData, 'frames', 128)
+    min_pitch: int = redefault(RollData, 'min_pitch', 0)
+    max_pitch: int = redefault(RollData, 'max_pitch', 127)
 
 @register_model
 class Pix2Pix(Adversarial):
     "U-Net generator + PatchGAN discriminator, L1 + adversarial loss, on (facade, crop) pairs."
     name = 'pix2pix'
     Config = Pix2PixConfig
+    params_block = (Pix2PixConfig, Pix2PixData, TrainConfig)
+    generate_options = {'--source': dict(required=True, help='the MIDI file whose facades (notes dropped) are restored'),
+                        '--crop': dict(type=int, default=256, help='restore crop by crop, this many frames each (a multiple of 16)'),
+                        '--threshold': dict(type=float, default=0.5, help='accept a proposed note at this mean probability')}
+    @classmethod
+    def fit(cls, prepared, out_dir, params:dict, metrics_path=None, progress:bool=True) -> dict:
+        "Train on (facade, crop) pairs of a prepared corpus (see `train_pix2pix`)."
+        return train_pix2pix(prepared, out_dir, params, metrics_path, progress)
+    def sample_rolls(self, n:int, seed:int|None=None, source=None, crop:int=256, threshold:float=0.5):
+        "`n` restorations of facades of the `source` song (a Song or MIDI file), each with other notes dropped: a list of `(roll, onsets)`."
+        if source is None: raise DeepSymphonyError('pix2pix restores facades: give a source song')
+        roll = torch.as_tensor(self.roll_encoder().encode(as_song(source, 'source')).astype(np.float32))[None]
+        g = torch.Generator().manual_seed(seed if seed is not None else int(torch.randint(2**31, ())))
+        facades = [drop_notes(roll, self.config.drop, g)[0].numpy() for _ in range(n)]
+        return [restored_roll(self.restore(f, crop), f, threshold) for f in facades]
+    def sample_songs(self, n:int, seed:int|None=None, **options) -> list[Song]:
+        "`n` restorations of facades of a source song (see `sample_rolls`)."
+        enc = self.roll_encoder()
+        return [enc.decode(r, o, name=f'pix2pix restoration {i}') for i, (r, o) in enumerate(self.sample_rolls(n, seed, **options))]
     def __init__(self, config:Pix2PixConfig):
         super().__init__()
         self.config = c = config
@@ -154,18 +182,14 @@ def calibrate_threshold(model:Pix2Pix, crops, facades, grid=np.round(np.arange(0
         if f1 > best[1]: best = (float(t), f1)
     return best
 
-PIX2PIX_SCHEMA = {'channels': (int, lambda v: v > 0, 'must be positive'), 'dropout': (float, lambda v: 0 <= v < 1, 'must lie in [0, 1)'),
-                  'recon_weight': (float, lambda v: v >= 0, 'must be >= 0'), 'recon': (str, lambda v: v in ('l1', 'bce'), "must be 'l1' or 'bce'"), 'drop': (float, lambda v: 0 < v < 1, 'must lie in (0, 1)')}
-
 def train_pix2pix(prepared, out_dir, params:dict, metrics_path=None, progress:bool=True) -> dict:
     "Train Pix2Pix on crops of a prepared corpus (resumes from `out_dir/last.pt`)."
-    model, p = build_gan(Pix2Pix, params, 'pix2pix', PIX2PIX_SCHEMA); d = p.get('data', {})
+    model, p = build_gan(Pix2Pix, params, 'pix2pix'); d = config_from(Pix2PixData, p)
     c = model.config
     if c.frames % 16 or (c.max_pitch - c.min_pitch + 1) % 16:
         raise DeepSymphonyError(f'pix2pix.data: frames ({c.frames}) and the pitch range ({c.max_pitch - c.min_pitch + 1}) must be multiples of 16')
-    train = RollWindows(prepared, 'train', c.frames, c.fps, c.min_pitch, c.max_pitch, d.get('transpose', 0), d.get('max_songs', 0), d.get('include', ''))
-    valid = RollWindows(prepared, 'valid', c.frames, c.fps, c.min_pitch, c.max_pitch, include=d.get('include', ''))
-    crops, facades = facade_pairs(valid, d.get('eval_windows', 64), c.drop)
+    train, valid = d.windows(prepared, 'train'), d.windows(prepared, 'valid')
+    crops, facades = facade_pairs(valid, d.eval_windows, c.drop)
     def evaluate(m):      # the reconstruction loss on fixed validation pairs
         m.eval()
         with torch.no_grad(): return float(m.extra_generator_loss(m.generator(facades), crops, facades)) / max(c.recon_weight, 1e-12)

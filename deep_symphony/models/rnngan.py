@@ -8,30 +8,33 @@ from dataclasses import dataclass
 
 import torch
 
+from ..core import DeepSymphonyError, knob, one_of, positive, redefault
 from .gan import (Adversarial, AdversarialConfig, FrameRNNGenerator, FrameRNNDiscriminator, RollCNNCritic,
-                                      build_gan, train_gan)
-from ..train import register_model
+                                      RollData, build_gan)
+from ..train import TrainConfig, register_model
 
 # %% auto #0
-__all__ = ['ROLLGAN_SCHEMA', 'RollGANConfig', 'RollGAN', 'RNNGAN', 'build_rollgan', 'train_rnngan']
+__all__ = ['train_rnngan', 'RollGANConfig', 'RollGAN', 'RNNGANConfig', 'RNNGAN']
 
 # %% ../../nbs/15_rnngan.ipynb #6508541c
 @dataclass
 class RollGANConfig(AdversarialConfig):
     "An RNN generator of piano-roll windows against an RNN discriminator ('rnn') or a CNN critic ('cnn')."
-    critic: str = 'rnn'
-    noise_dim: int = 32
-    hidden: int = 128
-    layers: int = 2
-    critic_hidden: int = 64      # GRU units (rnn) or first-layer channels (cnn)
-    frames: int = 64
+    critic: str = knob('rnn', one_of('rnn', 'cnn'), "the discriminator: 'rnn' (RNN-GAN) or 'cnn' (Improved WGAN)")
+    noise_dim: int = knob(32, positive, 'noise per frame', tiny=8)
+    hidden: int = knob(128, positive, 'GRU units of the generator (paper scale: 256+)', tiny=16)
+    layers: int = knob(2, positive, 'GRU layers of the generator')
+    critic_hidden: int = knob(64, positive, 'GRU units (rnn) or first-layer channels (cnn) of the critic', tiny=8)
+    frames: int = 64               # the window (from the `data` section)
     fps: float = 8.0
     min_pitch: int = 36
     max_pitch: int = 99
 
 class RollGAN(Adversarial):
-    "Frame-RNN generator + RNN or CNN critic; `sample(n)` gives (n, frames, pitches) note probabilities."
+    "Frame-RNN generator + RNN or CNN critic; `sample_rolls(n)` gives (n, frames, pitches) note probabilities."
     Config = RollGANConfig
+    params_block = (RollGANConfig, RollData, TrainConfig)
+    generate_options = {'--frames': dict(type=int, help='frames per sample (default: the training window)')}
     def __init__(self, config:RollGANConfig):
         super().__init__()
         self.config = c = config
@@ -44,27 +47,26 @@ class RollGAN(Adversarial):
         return torch.randn(n, frames or self.config.frames, self.config.noise_dim, generator=generator).to(next(self.parameters()).device)
     def fake(self, n, cond=None): return self.generator(self.noise(n))
     @torch.no_grad()
-    def sample(self, n:int, frames:int|None=None, seed:int|None=None) -> torch.Tensor:
+    def sample_rolls(self, n:int, seed:int|None=None, frames:int|None=None) -> torch.Tensor:
+        "(n, frames, pitches) note probabilities from fresh noise."
+        if frames is not None and frames <= 0: raise DeepSymphonyError(f'frames must be positive, got {frames}')
         g = torch.Generator().manual_seed(seed) if seed is not None else None
         return self.generator(self.noise(n, frames, g))
+
+@dataclass
+class RNNGANConfig(RollGANConfig):
+    "The RNN-GAN's defaults: the classic loss with the study's tricks (smoothed and confusing labels, replay history)."
+    loss: str = redefault(AdversarialConfig, 'loss', 'classic')
+    n_critic: int = redefault(AdversarialConfig, 'n_critic', 1)
+    label_smoothing: float = redefault(AdversarialConfig, 'label_smoothing', 0.1)
+    label_flip: float = redefault(AdversarialConfig, 'label_flip', 0.05)
+    history: int = redefault(AdversarialConfig, 'history', 256)
 
 @register_model
 class RNNGAN(RollGAN):
     "The RNN-GAN: RNN generator, RNN discriminator, classic loss by default."
     name = 'rnngan'
-    def __init__(self, config:RollGANConfig): super().__init__(config)
+    Config = RNNGANConfig
+    params_block = (RNNGANConfig, RollData, TrainConfig)
 
-ROLLGAN_SCHEMA = {
-    'critic': (str, lambda v: v in ('rnn', 'cnn'), "must be 'rnn' or 'cnn'"),
-    'noise_dim': (int, lambda v: v > 0, 'must be positive'), 'hidden': (int, lambda v: v > 0, 'must be positive'),
-    'layers': (int, lambda v: v > 0, 'must be positive'), 'critic_hidden': (int, lambda v: v > 0, 'must be positive'),
-}
-
-def build_rollgan(cls, params:dict, block:str):
-    "`(model, checked params)`: an RNN-generator GAN of class `cls` (`RNNGAN`, `WGAN`) from a params block."
-    return build_gan(cls, params, block, ROLLGAN_SCHEMA)
-
-def train_rnngan(prepared, out_dir, params:dict, metrics_path=None, progress:bool=True) -> dict:
-    "Train the RNN-GAN on a prepared corpus (resumes from `out_dir/last.pt`)."
-    model, p = build_rollgan(RNNGAN, params, 'rnngan')
-    return train_gan(model, prepared, out_dir, p, 'rnngan', metrics_path, progress)
+train_rnngan = RNNGAN.fit

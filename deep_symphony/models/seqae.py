@@ -12,16 +12,17 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..core import DeepSymphonyError, check_params, seed_everything
-from ..music import Song, make_notes, DEFAULT_VELOCITY
+from ..core import (Check, DeepSymphonyError, between, check_params, config_from, knob, non_negative, one_of,
+                                positive, register_block, unit_interval)
+from ..music import Song, as_song, make_notes, DEFAULT_VELOCITY
 from ..prepare import load_ragged
-from ..train import Trainer, TRAIN_SCHEMA, register_model, train_config
+from ..train import Trainer, TrainConfig, build, register_model, train_config
 
 # %% auto #0
 __all__ = ['TIME_EDGES', 'TIME_VALUES', 'NOTES_PER_SUBSEQ', 'PITCH_TOKENS', 'TIME_TOKEN0', 'BOS', 'SEQAE_VOCAB', 'ABLATION_ROWS',
-           'EARLIER_ROWS', 'SEQAE_SCHEMA', 'STUDY_WALK_RATES', 'song_subsequences', 'subsequences_to_song',
-           'SeqAEConfig', 'SeqAE', 'song_subsequence_lists', 'SubsequenceWindows', 'seqae_measures', 'exact_rate',
-           'row_loss_weights', 'train_seqae', 'random_walk', 'reset_random_walk', 'walk_rates', 'walk_song',
+           'EARLIER_ROWS', 'STUDY_WALK_RATES', 'song_subsequences', 'subsequences_to_song', 'SeqAEConfig', 'SeqAEData',
+           'SeqAE', 'song_subsequence_lists', 'SubsequenceWindows', 'seqae_measures', 'exact_rate', 'row_loss_weights',
+           'train_seqae', 'random_walk', 'reset_random_walk', 'SeqAEChapter', 'walk_rates', 'walk_song',
            'longest_repeated_block']
 
 # %% ../../nbs/12_seqae.ipynb #24d3313f
@@ -57,22 +58,32 @@ def subsequences_to_song(subseqs:np.ndarray, name:str='') -> Song:
     return Song(make_notes(a[:, 0].astype(int), a[:, 1], a[:, 2], DEFAULT_VELOCITY), name=name)
 
 # %% ../../nbs/12_seqae.ipynb #50129c68
+ABLATION_ROWS = ('vanilla', 'continuous', 'only_con', 'only_q')
+EARLIER_ROWS = ('l2', 'hinge')             # the earlier continuity losses, alone (no L_q), to show how they fail
+
 @dataclass
 class SeqAEConfig:
     "Shape and losses of a (Continuous) SeqAE."
+    embed_dim: int = knob(64, positive, 'token embedding size', tiny=8)
+    hidden: int = knob(256, positive, 'GRU units of the encoder and both decoders (paper scale: 512)', tiny=16)
+    code_bits: int = knob(16, between(1, 32), "bits of the binary code (the study's 16)")
+    notes: int = knob(NOTES_PER_SUBSEQ, between(1, 16, 'notes per subsequence'), 'notes per subsequence (2 tokens each)')
+    w_rec: float = knob(1.0, non_negative, 'weight of L_rec', 'loss')
+    w_rec_bin: float = knob(1.0, non_negative, 'weight of L_rec^bin', 'loss')
+    w_con: float = knob(0.0, non_negative, 'weight of L_con (0: the vanilla SeqAE)', 'loss', tiny=0.05)
+    w_q: float = knob(0.0, non_negative, 'weight of L_q', 'loss', tiny=0.05)
+    con_mode: str = knob('sign', one_of('sign', 'l2', 'hinge'), "'sign' (the study's), 'l2' or 'hinge' (the earlier losses)", 'loss')
+    hinge_margin: float = knob(1.0, non_negative, 'C of the hinge loss', 'loss')
+    code_noise: float = knob(0.0, non_negative, "std of Gaussian noise on c' before f_dec in training (semantic hashing)", 'loss')
+    ramp_steps: int = knob(0, non_negative, 'w_con, w_q and the noise grow linearly from 0 over these steps', 'loss')
     vocab_size: int = SEQAE_VOCAB
-    embed_dim: int = 64
-    hidden: int = 256
-    code_bits: int = 16
-    notes: int = NOTES_PER_SUBSEQ   # notes per subsequence (2 tokens each)
-    w_rec: float = 1.0
-    w_rec_bin: float = 1.0
-    w_con: float = 0.0         # 0 for the vanilla SeqAE
-    w_q: float = 0.0
-    con_mode: str = 'sign'     # 'sign' (the study's), 'l2' or 'hinge'
-    hinge_margin: float = 1.0
-    code_noise: float = 0.0    # std of Gaussian noise added to c' before f_dec in training (semantic hashing)
-    ramp_steps: int = 0        # w_con, w_q and the noise grow linearly from 0 over these training steps
+
+@dataclass
+class SeqAEData:
+    "The training windows of a SeqAE (the `data` section of the `seqae` block)."
+    window: int = knob(8, Check(lambda v: v > 1, 'must be > 1'), 'consecutive subsequences per training window', 'data', tiny=4)
+    transpose: int = knob(2, between(0, 12), 'random transposition in [-transpose, transpose] semitones', 'data', tiny=0)
+    eval_songs: int = knob(0, non_negative, 'validation songs measured (0 = all)', 'data', tiny=8)
 
 class _Decoder(nn.Module):
     def __init__(self, c:SeqAEConfig):
@@ -101,6 +112,17 @@ class SeqAE(nn.Module):
     "Encoder GRU -> 16-d code -> two decoder GRUs (on the code and on its signs)."
     name = 'seqae'
     Config = SeqAEConfig
+    params_block = (SeqAEConfig, SeqAEData, TrainConfig)
+    train_options = {'--row': dict(choices=ABLATION_ROWS + EARLIER_ROWS, default='continuous',
+                                   help='the ablation row (its loss weights)')}
+    generate_options = {
+        '--steps': dict(type=int, default=96, help='walk steps = subsequences'),
+        '--walk': dict(choices=('random', 'reset'), default='random', help='a random walk, or one that returns to its theme'),
+        '--flips': dict(type=float, default=2.5, help="mean bits flipped per step (the chapter uses the continuous model's avg_flips)"),
+        '--jump': dict(type=float, help="random walk: probability of a whole-code jump per step (default: the study's, converted)"),
+        '--p-return': dict(type=float, help="reset walk: probability of returning to the theme (default: the study's, converted)"),
+        '--p-store': dict(type=float, help="reset walk: probability of storing the current code as theme (default: the study's, converted)"),
+        '--prime': dict(help='a MIDI file whose first subsequence starts every walk')}
     def __init__(self, config:SeqAEConfig):
         super().__init__()
         self.config = c = config
@@ -156,6 +178,40 @@ class SeqAE(nn.Module):
         codes = torch.as_tensor(codes, dtype=torch.float32, device=next(self.parameters()).device)
         dec = self.dec_bin if binary else self.dec
         return dec.greedy(torch.sign(codes) if binary else codes, 2 * self.config.notes).cpu().numpy()
+
+    @classmethod
+    def fit(cls, prepared, out_dir, params:dict, metrics_path=None, progress:bool=True, row:str='continuous') -> dict:
+        "Train one ablation row on a prepared corpus (see `train_seqae`)."
+        return train_seqae(prepared, out_dir, params, row, metrics_path, progress)
+
+    @staticmethod
+    def checkpoint(**_) -> str: return 'models/seqae_continuous/best.pt'
+
+    def sample_songs(self, n:int, seed:int|None=None, steps:int=96, walk:str='random', flips:float=2.5,
+                     jump:float|None=None, p_return:float|None=None, p_store:float|None=None, # None: `walk_rates`
+                     prime=None) -> list[Song]: # a Song or MIDI file whose first subsequence starts every walk
+        "`n` walks of `steps` codes through the binary code space, decoded (see `random_walk`, `reset_random_walk`)."
+        if walk not in ('random', 'reset'): raise DeepSymphonyError(f"walk must be 'random' or 'reset', got {walk!r}")
+        if steps <= 0 or flips <= 0: raise DeepSymphonyError(f'steps and flips must be positive, got {steps} and {flips}')
+        rates = walk_rates(self.config.notes)
+        for k, v in (('jump', jump), ('p_return', p_return), ('p_store', p_store)):
+            if v is None: continue
+            if not 0 <= v <= 1: raise DeepSymphonyError(f'{k} must lie in [0, 1], got {v}')
+            rates[k] = v
+        rng = np.random.default_rng(seed)
+        start = None
+        if prime is not None:
+            sub = song_subsequences(as_song(prime, 'prime'), self.config.notes)
+            if not len(sub): raise DeepSymphonyError(f'prime: {prime}: fewer than {self.config.notes} notes')
+            with torch.no_grad(): start = torch.sign(self.encode(torch.as_tensor(sub[:1], device=next(self.parameters()).device))).cpu().numpy()[0]
+        songs = []
+        for i in range(n):
+            s0 = start if start is not None else rng.choice([-1.0, 1.0], self.config.code_bits)
+            s = int(rng.integers(2**31))
+            codes = (random_walk(s0, steps, flips, rates['jump'], seed=s, decode=self.decode_codes) if walk == 'random' else
+                     reset_random_walk(s0, steps, flips, rates['p_return'], rates['p_store'], seed=s, decode=self.decode_codes))
+            songs.append(walk_song(self, codes, name=f'seqae {walk} walk {i}')[0])
+        return songs
 
 # %% ../../nbs/12_seqae.ipynb #13504249
 def song_subsequence_lists(prepared, split:str, notes:int=NOTES_PER_SUBSEQ) -> tuple[list[np.ndarray], list[str]]:
@@ -219,22 +275,6 @@ def exact_rate(model:SeqAE, songs:list[np.ndarray], batch:int=4096) -> float:
     return hits / max(len(x), 1)
 
 # %% ../../nbs/12_seqae.ipynb #44e46bfa
-ABLATION_ROWS = ('vanilla', 'continuous', 'only_con', 'only_q')
-EARLIER_ROWS = ('l2', 'hinge')             # the earlier continuity losses, alone (no L_q), to show how they fail
-SEQAE_SCHEMA = {
-    'model': {'embed_dim': (int, lambda v: v > 0, 'must be positive'), 'hidden': (int, lambda v: v > 0, 'must be positive'),
-              'code_bits': (int, lambda v: 0 < v <= 32, 'must lie in 1..32'),
-              'notes': (int, lambda v: 1 <= v <= 16, 'must lie in 1..16 (notes per subsequence)')},
-    'loss': {'w_rec': (float, lambda v: v >= 0, 'must be >= 0'), 'w_rec_bin': (float, lambda v: v >= 0, 'must be >= 0'),
-             'w_con': (float, lambda v: v >= 0, 'must be >= 0'), 'w_q': (float, lambda v: v >= 0, 'must be >= 0'),
-             'con_mode': (str, lambda v: v in ('sign', 'l2', 'hinge'), "must be 'sign', 'l2' or 'hinge'"),
-             'hinge_margin': (float, lambda v: v >= 0, 'must be >= 0'),
-             'code_noise': (float, lambda v: v >= 0, 'must be >= 0'), 'ramp_steps': (int, lambda v: v >= 0, 'must be >= 0')},
-    'data': {'window': (int, lambda v: v > 1, 'must be > 1'), 'transpose': (int, lambda v: 0 <= v <= 12, 'must lie in 0..12'),
-             'eval_songs': (int, lambda v: v >= 0, 'must be >= 0 (0 = all)')},
-    'train': TRAIN_SCHEMA,
-}
-
 def row_loss_weights(row:str, loss:dict) -> dict:
     """The loss weights of an ablation `row`: vanilla (reconstruction only), continuous (L_con + L_q), only_con, only_q;
     or an earlier continuity loss alone: `l2` (plain distance) or `hinge` (with margin `hinge_margin`)."""
@@ -248,15 +288,13 @@ def row_loss_weights(row:str, loss:dict) -> dict:
 
 def train_seqae(prepared, out_dir, params:dict, row:str='continuous', metrics_path=None, progress:bool=True) -> dict:
     "Train one ablation row of the SeqAE on a prepared corpus; resumes from `out_dir/last.pt`. Returns the summary with the row's measures."
-    p = check_params(params, SEQAE_SCHEMA, 'seqae', required=False)
-    tcfg = train_config(p.get('train', {}), 'seqae.train')
-    data = p.get('data', {}); k = data.get('window', 8)
-    seed_everything(tcfg.seed)
-    model = SeqAE(SeqAEConfig(**p.get('model', {}), **row_loss_weights(row, p.get('loss', {}))))
+    p = check_params(params, SeqAE.params_block, 'seqae', required=False)
+    tcfg, data = train_config(p, 'seqae'), config_from(SeqAEData, p)
+    model = build(SeqAE, config_from(SeqAEConfig, p | {'loss': row_loss_weights(row, p.get('loss', {}))}), tcfg.seed)
     notes = model.config.notes
     train, _ = song_subsequence_lists(prepared, 'train', notes); valid, _ = song_subsequence_lists(prepared, 'valid', notes)
-    if data.get('eval_songs'): valid = valid[:data['eval_songs']]
-    windows = SubsequenceWindows(train, k, data.get('transpose', 0))
+    if data.eval_songs: valid = valid[:data.eval_songs]
+    windows = SubsequenceWindows(train, data.window, data.transpose)
     def val(m):
         r = seqae_measures(m, valid); return r['rec'] + r['rec_bin']
     summary = Trainer(model, windows.batch, tcfg, out_dir, val, None, progress).fit()
@@ -314,6 +352,17 @@ def reset_random_walk(theme:np.ndarray, steps:int, flips:float=1.25, p_return:fl
     return np.stack(out)
 
 STUDY_WALK_RATES = {'jump': 0.05, 'p_return': 0.3, 'p_store': 0.05}   # the study's, per 4-note subsequence
+
+@dataclass
+class SeqAEChapter:
+    "The `seqae_chapter` block: the ablation table and the random walks of `nbs/51_seqae_chapter.ipynb` (rates per walk step)."
+    n_walks: int = knob(4, positive, 'samples per kind of walk', '')
+    walk_steps: int = knob(96, positive, 'subsequences per walk', '')
+    jump: float = knob(0.013, unit_interval, 'random walk: probability of a whole-code jump per step', '')
+    p_return: float = knob(0.085, unit_interval, 'reset walk: probability of returning to the theme', '')
+    p_store: float = knob(0.013, unit_interval, 'reset walk: probability of storing the current code as theme', '')
+    seed: int = knob(0, None, 'seed of the walks', '')
+register_block('seqae_chapter', SeqAEChapter)
 
 def walk_rates(notes:int) -> dict:
     "The study's walk probabilities converted to steps of `notes` notes: `1 − (1 − p)^(notes/4)` (the same rate per note)."

@@ -6,30 +6,26 @@
 from __future__ import annotations
 from dataclasses import dataclass
 
-from .rnngan import RollGAN, RollGANConfig, build_rollgan
-from .gan import train_gan
-from ..train import register_model
+from ..core import redefault
+from .gan import RollData
+from .rnngan import RollGAN, RollGANConfig
+from ..train import TrainConfig, register_model
 
 # %% auto #0
-__all__ = ['WGANConfig', 'WGAN', 'train_wgan']
+__all__ = ['train_wgan', 'WGANConfig', 'WGAN']
 
 # %% ../../nbs/16_wgan.ipynb #c5380f84
 @dataclass
 class WGANConfig(RollGANConfig):
     "The RNN generator against a CNN critic, Wasserstein loss with gradient penalty."
-    critic: str = 'cnn'
-    loss: str = 'wgan-gp'
-    n_critic: int = 5
-    critic_hidden: int = 32
+    critic: str = redefault(RollGANConfig, 'critic', 'cnn')
+    critic_hidden: int = redefault(RollGANConfig, 'critic_hidden', 32)
 
 @register_model
 class WGAN(RollGAN):
     "RNN generator + CNN critic, Improved WGAN."
     name = 'wgan'
     Config = WGANConfig
-    def __init__(self, config:WGANConfig): super().__init__(config)
+    params_block = (WGANConfig, RollData, TrainConfig)
 
-def train_wgan(prepared, out_dir, params:dict, metrics_path=None, progress:bool=True) -> dict:
-    "Train the Improved WGAN on a prepared corpus (resumes from `out_dir/last.pt`)."
-    model, p = build_rollgan(WGAN, params, 'wgan')
-    return train_gan(model, prepared, out_dir, p, 'wgan', metrics_path, progress)
+train_wgan = WGAN.fit
