@@ -219,13 +219,13 @@ def register_block(name:str, *configs):
     PARAM_BLOCKS[name] = configs
     return configs[0]
 
-def tiny_params(*configs, **overrides) -> dict:
-    "The params block of a small run: every knob that declares a `tiny` value, then `overrides` (`section={...}`) on top."
+def tiny_params(*configs, complete:bool=False, **overrides) -> dict:
+    "The params block of a small run: every knob that declares a `tiny` value (`complete`: every knob, at its default otherwise), then `overrides` (`section={...}`) on top."
     out: dict = {}
     for cls in configs:
         for name, f in knobs(cls).items():
-            if f.metadata['tiny'] is None: continue
+            if f.metadata['tiny'] is None and not complete: continue
             sec = f.metadata['section']
-            (out.setdefault(sec, {}) if sec else out)[name] = f.metadata['tiny']
+            (out.setdefault(sec, {}) if sec else out)[name] = f.default if f.metadata['tiny'] is None else f.metadata['tiny']
     for sec, vals in overrides.items(): out[sec] = out.get(sec, {}) | vals
     return out

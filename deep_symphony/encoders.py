@@ -15,8 +15,8 @@ from .music import (Song, make_notes, resolve_overlaps, NOTE_DTYPE, NUM_PITCHES,
                                   MIN_MIDI_VELOCITY, MAX_MIDI_VELOCITY)
 
 # %% auto #0
-__all__ = ['NOTE_ON', 'NOTE_OFF', 'TIME_SHIFT', 'VELOCITY', 'Encoder', 'EventEncoder', 'PianoRollEncoder', 'NoteTupleEncoder',
-           'match_notes', 'roundtrip_report', 'Roundtrip']
+__all__ = ['NOTE_ON', 'NOTE_OFF', 'TIME_SHIFT', 'VELOCITY', 'Encoder', 'EventEncoder', 'roll_runs', 'PianoRollEncoder',
+           'NoteTupleEncoder', 'SubsequenceEncoder', 'match_notes', 'roundtrip_report', 'Roundtrip']
 
 # %% ../nbs/03_encoders.ipynb #a6aa9765
 @runtime_checkable
@@ -42,6 +42,14 @@ class EventEncoder:
         self.velocity = self.time_shift + max_shift_steps
         self.vocab_size = self.velocity + (velocity_bins if use_velocity else 0)
         self.bin_size = math.ceil((MAX_MIDI_VELOCITY - MIN_MIDI_VELOCITY + 1) / velocity_bins)
+
+    def transpose(self, ids:np.ndarray, semitones:int) -> np.ndarray|None:
+        "`ids` with every note moved by `semitones`; None if a note would leave the MIDI range."
+        ids = np.asarray(ids).astype(np.int64)
+        note = ids < self.time_shift
+        pitch = np.where(ids < self.note_off, ids, ids - self.note_off) + semitones
+        if (note & ((pitch < 0) | (pitch >= NUM_PITCHES))).any(): return None
+        return np.where(note, ids + semitones, ids)
 
     def velocity_to_bin(self, v): return (np.asarray(v) - MIN_MIDI_VELOCITY) // self.bin_size
     def bin_to_velocity(self, b):
@@ -115,6 +123,14 @@ class EventEncoder:
         return out
 
 # %% ../nbs/03_encoders.ipynb #e22a3c9a
+def roll_runs(on:np.ndarray # (..., frames, pitches) bool: which cells sound
+             ) -> tuple[np.ndarray, np.ndarray]:
+    "`(first, last)`: masks of the first and of the last cell of every run of on-cells in each pitch column (a note)."
+    on = np.asarray(on, bool)
+    off = np.zeros_like(on[..., :1, :])
+    before, after = np.concatenate([off, on[..., :-1, :]], -2), np.concatenate([on[..., 1:, :], off], -2)
+    return on & ~before, on & ~after
+
 class PianoRollEncoder:
     "Binary piano roll of shape (frames, pitches) and back."
     vocab_size = 2   # each cell is off or on
@@ -146,6 +162,14 @@ class PianoRollEncoder:
         "The roll, (frames, pitches) uint8."
         return self.encode_with_onsets(song)[0]
 
+    def transpose(self, roll:np.ndarray, semitones:int) -> np.ndarray:
+        "`roll` (frames, pitches) moved by `semitones` columns; notes pushed past the edge are lost."
+        out = np.zeros_like(roll)
+        if semitones > 0: out[:, semitones:] = roll[:, :-semitones]
+        elif semitones < 0: out[:, :semitones] = roll[:, -semitones:]
+        else: out[:] = roll
+        return out
+
     def decode(self, roll, # (frames, pitches); any non-zero cell is "on"
                onsets=None, # optional (frames, pitches) bool: new notes start here even inside a run
                name:str='') -> Song:
@@ -154,10 +178,8 @@ class PianoRollEncoder:
         if roll.ndim != 2 or roll.shape[1] != self.num_pitches:
             raise EncodingError(f'expected a roll of shape (frames, {self.num_pitches}), got {roll.shape}')
         on = roll > 0
-        padded = np.zeros((on.shape[0] + 2, on.shape[1]), bool); padded[1:-1] = on
-        starts = padded[1:-1] & ~padded[:-2]
+        starts, ends_mask = roll_runs(on)
         if onsets is not None: starts |= (np.asarray(onsets, bool) & on)
-        ends_mask = padded[1:-1] & ~padded[2:]
         rows = []
         for c in np.nonzero(on.any(0))[0].tolist():
             st = np.nonzero(starts[:, c])[0]; en = np.nonzero(ends_mask[:, c])[0] + 1
@@ -190,6 +212,48 @@ class NoteTupleEncoder:
             start[i] = max(prev_end + t[i, 2], 0.0); prev_end = start[i] + dur[i]
         return Song(make_notes(np.clip(np.round(t[:, 0]), 0, 127).astype(int), start, start + dur,
                                np.clip(np.round(t[:, 3]), 1, 127).astype(int)), name=name)
+
+# %% ../nbs/03_encoders.ipynb #2c648fd6
+class SubsequenceEncoder:
+    "Songs as consecutive subsequences of `notes` notes, each note (pitch, time-to-next-onset bucket): (subsequences, 2·notes)."
+    TIME_EDGES = np.array([0.0, 0.04, 0.09, 0.13, 0.19, 0.27, 0.38, 0.55, 0.77, 1.1, 1.6])    # bucket k: [edge k, edge k+1)
+    TIME_VALUES = np.array([0.0, 0.06, 0.11, 0.16, 0.23, 0.32, 0.46, 0.65, 0.92, 1.3, 1.9, 2.6])  # seconds a bucket decodes to
+    time_token0 = NUM_PITCHES
+    bos = NUM_PITCHES + len(TIME_VALUES)   # the decoders' start token
+    vocab_size = bos + 1
+    def __init__(self, notes:int=1): # notes per subsequence
+        if notes < 1: raise EncodingError(f'notes per subsequence must be >= 1, got {notes}')
+        self.notes = notes
+
+    def encode(self, song:Song) -> np.ndarray:
+        "(subsequences, 2·notes) int64 tokens."
+        if len(song) < self.notes: return np.zeros((0, 2 * self.notes), np.int64)
+        ioi = np.diff(np.append(song.start, song.end.max()))
+        buckets = np.clip(np.searchsorted(self.TIME_EDGES, ioi, side='right') - 1, 0, len(self.TIME_VALUES) - 1)
+        toks = np.stack([song.pitch.astype(np.int64), self.time_token0 + buckets], 1).reshape(-1)
+        n = len(song) // self.notes
+        return toks[:n * 2 * self.notes].reshape(n, 2 * self.notes)
+
+    def decode(self, subseqs, name:str='') -> Song:
+        "The song that consecutive subsequences describe (malformed token positions are skipped)."
+        toks = np.asarray(subseqs).reshape(-1)
+        rows, t, pending = [], 0.0, []
+        for k in range(0, len(toks) - 1, 2):
+            p, d = int(toks[k]), int(toks[k + 1])
+            if not (0 <= p < NUM_PITCHES and self.time_token0 <= d < self.bos): continue
+            pending.append(p); step = self.TIME_VALUES[d - self.time_token0]
+            if step > 0:
+                rows += [(q, t, t + step) for q in pending]; pending = []; t += step
+        rows += [(q, t, t + 0.25) for q in pending]
+        a = np.array(rows, dtype=float).reshape(-1, 3)
+        return Song(make_notes(a[:, 0].astype(int), a[:, 1], a[:, 2], DEFAULT_VELOCITY), name=name)
+
+    def transpose(self, subseqs:np.ndarray, semitones:int) -> np.ndarray|None:
+        "Subsequences with every pitch moved by `semitones`; None if one would leave the MIDI range."
+        out = np.array(subseqs, copy=True); p = out[..., ::2] + semitones
+        if p.min() < 0 or p.max() >= NUM_PITCHES: return None
+        out[..., ::2] = p
+        return out
 
 # %% ../nbs/03_encoders.ipynb #b3d7ae37
 def match_notes(a:Song, b:Song, tol:float) -> np.ndarray:

@@ -8,7 +8,7 @@ import io
 
 import numpy as np
 
-from ..models.seqae import SeqAE, random_walk, reset_random_walk, subsequences_to_song
+from ..models.seqae import SeqAE, random_walk, reset_random_walk
 from ..music import Song
 
 # %% auto #0
@@ -47,7 +47,7 @@ class CodeExplorer:
     @property
     def current(self) -> np.ndarray: return self.subsequences[-1]
     @property
-    def song(self) -> Song: return subsequences_to_song(np.stack(self.subsequences), name='code-space walk')
+    def song(self) -> Song: return self.model.config.encoder().decode(np.stack(self.subsequences), name='code-space walk')
 
     def _set_bits(self, code):
         self._quiet = True
@@ -82,7 +82,7 @@ class CodeExplorer:
         self.out.clear_output(wait=True)
         with self.out:
             fig, ax = plt.subplots(1, 2, figsize=(11, 2.6), gridspec_kw={'width_ratios': [1, 3]})
-            plot_piano_roll(subsequences_to_song(self.current[None]), ax[0], title='code ' + ''.join('1' if c > 0 else '0' for c in self.code))
+            plot_piano_roll(self.model.config.encoder().decode(self.current[None]), ax[0], title='code ' + ''.join('1' if c > 0 else '0' for c in self.code))
             plot_piano_roll(self.song, ax[1], title=f'the walk: {len(self.subsequences)} subsequences')
             fig.tight_layout(); display(fig); plt.close(fig)
             if self.audio and len(self.song):

@@ -11,25 +11,18 @@ import torch
 from torch import nn
 
 from ..core import Check, DeepSymphonyError, knob, positive, redefault
+from ..features import preset
 from .gan import Adversarial, AdversarialConfig, RollCNNCritic, RollData
 from ..train import TrainConfig, register_model
 
 # %% auto #0
-__all__ = ['NOTE_NAMES', 'SCALES', 'train_dcrnn', 'scale_condition', 'pitch_class_condition', 'DCRNNConfig', 'DCRNNGenerator',
-           'DCRNNData', 'DCRNN', 'compose', 'interpolate', 'form', 'section_similarity']
+__all__ = ['train_dcrnn', 'scale_condition', 'pitch_class_condition', 'DCRNNConfig', 'DCRNNGenerator', 'DCRNNData', 'DCRNN',
+           'compose', 'interpolate', 'form', 'section_similarity']
 
 # %% ../../nbs/17_dcrnn.ipynb #3fe214c9
-NOTE_NAMES = {'C': 0, 'C#': 1, 'Db': 1, 'D': 2, 'D#': 3, 'Eb': 3, 'E': 4, 'F': 5, 'F#': 6, 'Gb': 6, 'G': 7, 'G#': 8,
-              'Ab': 8, 'A': 9, 'A#': 10, 'Bb': 10, 'B': 11}
-SCALES = {'major': (0, 2, 4, 5, 7, 9, 11), 'minor': (0, 2, 3, 5, 7, 8, 10)}
-
 def scale_condition(spec:str) -> np.ndarray:
-    "The 12-d condition of a scale such as 'C-major' or 'A-minor': equal weight on its pitch classes."
-    try:
-        tonic, mode = spec.split('-'); pcs = [(NOTE_NAMES[tonic] + i) % 12 for i in SCALES[mode]]
-    except (ValueError, KeyError):
-        raise DeepSymphonyError(f"scale must look like 'C-major' or 'A-minor', got {spec!r}") from None
-    v = np.zeros(12, np.float32); v[pcs] = 1 / len(pcs); return v
+    "The 12-d condition of a key such as 'C-major' or 'A-minor': its pitch-class histogram, the Char-RNN's control table (`features.preset`)."
+    return preset(spec).histogram.astype(np.float32)
 
 def pitch_class_condition(roll:torch.Tensor, min_pitch:int) -> torch.Tensor:
     "The condition of real windows (B, T, P): their pitch-class distribution (uniform for a silent window)."

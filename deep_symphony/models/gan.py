@@ -15,6 +15,7 @@ from torch import nn
 from ..core import (Check, DeepSymphonyError, ParamsError, between, check_params, config_from, fraction, knob,
                                 non_negative, one_of, positive, register_block, unit_interval)
 from ..music import Song
+from ..datasets import RandomWindows
 from ..encoders import PianoRollEncoder
 from ..prepare import load_ragged
 from ..train import Trainer, build, train_config
@@ -158,7 +159,7 @@ class Adversarial(nn.Module):
         return lg.detach()
 
 # %% ../../nbs/14_gan.ipynb #ad8a1532
-class RollWindows:
+class RollWindows(RandomWindows):
     "Random (frames, pitches) windows of the binary piano rolls of a prepared split (float32, in the batch protocol)."
     def __init__(self, prepared, split:str='train', frames:int=64, fps:float=8.0, min_pitch:int=36, max_pitch:int=99,
                  transpose:int=0, max_songs:int=0,
@@ -167,31 +168,11 @@ class RollWindows:
         self.enc = PianoRollEncoder(fps, min_pitch, max_pitch)
         idx = [i for i in range(len(r)) if r.names[i].startswith(include)]
         if max_songs: idx = idx[:max_songs]
-        rolls = [self.enc.encode(Song(r[i].copy())) for i in idx]
-        self.rolls = [x for x in rolls if len(x) >= frames and x.any()]
-        if not self.rolls: raise DeepSymphonyError(f'{prepared}/notes/{split}: no song{" named " + include + "…" if include else ""} lasts {frames} frames ({frames / fps:.1f} s)')
-        self.frames, self.transpose = frames, transpose
-        w = np.array([len(x) - frames + 1 for x in self.rolls], dtype=np.float64)
-        self.weights = torch.tensor(w / w.sum())
+        rolls = [x for x in (self.enc.encode(Song(r[i].copy())) for i in idx) if len(x) >= frames and x.any()]
+        if not rolls: raise DeepSymphonyError(f'{prepared}/notes/{split}: no song{" named " + include + "…" if include else ""} lasts {frames} frames ({frames / fps:.1f} s)')
+        super().__init__(rolls, frames, transpose, self.enc, dtype=np.float32)
     @property
     def num_pitches(self) -> int: return self.enc.num_pitches
-    def window(self, i:int, start:int, shift:int=0) -> np.ndarray:
-        x = self.rolls[i][start:start + self.frames]
-        if shift:
-            y = np.zeros_like(x)
-            if shift > 0: y[:, shift:] = x[:, :-shift]
-            else: y[:, :shift] = x[:, -shift:]
-            x = y
-        return x
-    def batch(self, generator:torch.Generator, size:int) -> dict:
-        idx = torch.multinomial(self.weights, size, replacement=True, generator=generator).tolist()
-        u = torch.rand(size, generator=generator).tolist()
-        sh = torch.randint(-self.transpose, self.transpose + 1, (size,), generator=generator).tolist() if self.transpose else [0] * size
-        x = np.stack([self.window(i, int(f * (len(self.rolls[i]) - self.frames + 1)), s) for i, f, s in zip(idx, u, sh)])
-        return {'x': torch.from_numpy(x.astype(np.float32))}
-    def fixed(self, n:int, seed:int=0) -> torch.Tensor:
-        "`n` windows chosen once (for validation): (n, frames, pitches)."
-        return self.batch(torch.Generator().manual_seed(seed), n)['x']
 
 def roll_to_song(roll, encoder:PianoRollEncoder, threshold:float=0.5, name:str='') -> Song:
     "The notes of a generated roll (probabilities or binary, (frames, pitches))."

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..core import DeepSymphonyError, Check, config_from, fraction, knob, non_negative, one_of, positive, redefault
+from ..encoders import roll_runs
 from ..music import Song, as_song
 from .gan import Adversarial, AdversarialConfig, RollData, RollWindows, build_gan, train_gan
 from ..train import TrainConfig, register_model
@@ -28,16 +29,14 @@ def drop_notes(roll:torch.Tensor, # (B, T, P) binary rolls
     "The facade: `roll` with each note (run of on-cells in a pitch row) removed with probability `drop`."
     on = roll > 0.5
     B, T, P = on.shape
-    starts = on & ~torch.cat([torch.zeros(B, 1, P, dtype=torch.bool, device=on.device), on[:, :-1]], 1)
+    starts = torch.from_numpy(roll_runs(on.cpu().numpy())[0]).to(on.device)
     run = starts.long().cumsum(1)                                    # run number within its pitch row (0 before the first)
     keep = torch.rand(B, T + 1, P, generator=generator).to(on.device) >= drop
     return (on & keep.gather(1, run)).to(roll.dtype)
 
 def roll_notes(roll:np.ndarray, threshold:float=0.5) -> set[tuple[int, int]]:
     "The notes of a roll (T, P) as (onset frame, pitch row) pairs."
-    on = np.asarray(roll) > threshold
-    starts = on & ~np.vstack([np.zeros((1, on.shape[1]), bool), on[:-1]])
-    return set(zip(*map(lambda a: a.tolist(), np.nonzero(starts))))
+    return set(zip(*map(lambda a: a.tolist(), np.nonzero(roll_runs(np.asarray(roll) > threshold)[0]))))
 
 def note_f1(pred:np.ndarray|set, truth:np.ndarray, threshold:float=0.5) -> dict:
     "Note precision, recall and F1 of `pred` (a roll, or a set of (onset frame, pitch row) notes) against roll `truth` (notes match on onset frame and pitch)."
@@ -148,9 +147,8 @@ def facade_pairs(windows:RollWindows, n:int, drop:float, seed:int=0) -> tuple[to
 
 def candidate_notes(prob:np.ndarray, facade:np.ndarray, floor:float=0.1) -> list[tuple[int, int, int, float]]:
     "Notes the restoration proposes: runs of cells outside the facade with probability > `floor`, as (onset, end, pitch row, mean probability)."
-    on = (np.asarray(prob) > floor) & (np.asarray(facade) < 0.5)
-    padded = np.vstack([np.zeros((1, on.shape[1]), bool), on, np.zeros((1, on.shape[1]), bool)])
-    starts = np.argwhere(padded[1:-1] & ~padded[:-2]); ends = np.argwhere(padded[1:-1] & ~padded[2:])
+    first, last = roll_runs((np.asarray(prob) > floor) & (np.asarray(facade) < 0.5))
+    starts, ends = np.argwhere(first), np.argwhere(last)
     starts = starts[np.lexsort((starts[:, 0], starts[:, 1]))]; ends = ends[np.lexsort((ends[:, 0], ends[:, 1]))]
     return [(int(s), int(e) + 1, int(p), float(np.asarray(prob)[s:e + 1, p].mean())) for (s, p), (e, _) in zip(starts, ends)]
 

@@ -14,48 +14,22 @@ from torch import nn
 
 from ..core import (Check, DeepSymphonyError, between, check_params, config_from, knob, non_negative, one_of,
                                 positive, register_block, unit_interval)
-from ..music import Song, as_song, make_notes, DEFAULT_VELOCITY
+from ..datasets import RandomWindows
+from ..encoders import SubsequenceEncoder
+from ..music import Song, as_song
 from ..prepare import load_ragged
 from ..train import Trainer, TrainConfig, build, register_model, train_config
 
 # %% auto #0
-__all__ = ['TIME_EDGES', 'TIME_VALUES', 'NOTES_PER_SUBSEQ', 'PITCH_TOKENS', 'TIME_TOKEN0', 'BOS', 'SEQAE_VOCAB', 'ABLATION_ROWS',
-           'EARLIER_ROWS', 'STUDY_WALK_RATES', 'song_subsequences', 'subsequences_to_song', 'SeqAEConfig', 'SeqAEData',
-           'SeqAE', 'song_subsequence_lists', 'SubsequenceWindows', 'seqae_measures', 'exact_rate', 'row_loss_weights',
+__all__ = ['NOTES_PER_SUBSEQ', 'BOS', 'SEQAE_VOCAB', 'ABLATION_ROWS', 'EARLIER_ROWS', 'STUDY_WALK_RATES', 'SeqAEConfig',
+           'SeqAEData', 'SeqAE', 'song_subsequence_lists', 'seqae_measures', 'exact_rate', 'row_loss_weights',
            'train_seqae', 'random_walk', 'reset_random_walk', 'SeqAEChapter', 'walk_rates', 'walk_song',
            'longest_repeated_block']
 
 # %% ../../nbs/12_seqae.ipynb #24d3313f
-TIME_EDGES = np.array([0.0, 0.04, 0.09, 0.13, 0.19, 0.27, 0.38, 0.55, 0.77, 1.1, 1.6])   # bucket k: [edge k, edge k+1)
-TIME_VALUES = np.array([0.0, 0.06, 0.11, 0.16, 0.23, 0.32, 0.46, 0.65, 0.92, 1.3, 1.9, 2.6])  # seconds a bucket decodes to
-NOTES_PER_SUBSEQ = 1                    # the default; a model's own value is `config.notes`
-PITCH_TOKENS, TIME_TOKEN0 = 128, 128
-BOS = TIME_TOKEN0 + len(TIME_VALUES)    # the decoder's start token
-SEQAE_VOCAB = BOS + 1
-
-def song_subsequences(song:Song, notes:int=NOTES_PER_SUBSEQ) -> np.ndarray:
-    "(subsequences, 2·notes) token array: `notes` notes each as (pitch, time-to-next-onset bucket); a trailing partial group is dropped."
-    if notes < 1: raise DeepSymphonyError(f'notes per subsequence must be >= 1, got {notes}')
-    if len(song) < notes: return np.zeros((0, 2 * notes), np.int64)
-    ioi = np.diff(np.append(song.start, song.end.max()))
-    buckets = np.searchsorted(TIME_EDGES, ioi, side='right') - 1
-    toks = np.stack([song.pitch.astype(np.int64), TIME_TOKEN0 + np.clip(buckets, 0, len(TIME_VALUES) - 1)], 1).reshape(-1)
-    n = len(song) // notes
-    return toks[:n * 2 * notes].reshape(n, 2 * notes)
-
-def subsequences_to_song(subseqs:np.ndarray, name:str='') -> Song:
-    "The song that consecutive subsequences describe (malformed token positions are skipped)."
-    toks = np.asarray(subseqs).reshape(-1)
-    rows, t, pending = [], 0.0, []
-    for k in range(0, len(toks) - 1, 2):
-        p, d = int(toks[k]), int(toks[k + 1])
-        if not (0 <= p < PITCH_TOKENS and TIME_TOKEN0 <= d < BOS): continue
-        pending.append(p); step = TIME_VALUES[d - TIME_TOKEN0]
-        if step > 0:
-            rows += [(q, t, t + step) for q in pending]; pending = []; t += step
-    rows += [(q, t, t + 0.25) for q in pending]
-    a = np.array(rows, dtype=float).reshape(-1, 3)
-    return Song(make_notes(a[:, 0].astype(int), a[:, 1], a[:, 2], DEFAULT_VELOCITY), name=name)
+NOTES_PER_SUBSEQ = 1                     # the default; a model's own value is `config.notes`
+BOS = SubsequenceEncoder.bos             # the decoders' start token
+SEQAE_VOCAB = SubsequenceEncoder.vocab_size
 
 # %% ../../nbs/12_seqae.ipynb #50129c68
 ABLATION_ROWS = ('vanilla', 'continuous', 'only_con', 'only_q')
@@ -77,6 +51,9 @@ class SeqAEConfig:
     code_noise: float = knob(0.0, non_negative, "std of Gaussian noise on c' before f_dec in training (semantic hashing)", 'loss')
     ramp_steps: int = knob(0, non_negative, 'w_con, w_q and the noise grow linearly from 0 over these steps', 'loss')
     vocab_size: int = SEQAE_VOCAB
+    def encoder(self) -> SubsequenceEncoder:
+        "The encoder of the subsequences this model reads and writes."
+        return SubsequenceEncoder(self.notes)
 
 @dataclass
 class SeqAEData:
@@ -201,7 +178,7 @@ class SeqAE(nn.Module):
         rng = np.random.default_rng(seed)
         start = None
         if prime is not None:
-            sub = song_subsequences(as_song(prime, 'prime'), self.config.notes)
+            sub = self.config.encoder().encode(as_song(prime, 'prime'))
             if not len(sub): raise DeepSymphonyError(f'prime: {prime}: fewer than {self.config.notes} notes')
             with torch.no_grad(): start = torch.sign(self.encode(torch.as_tensor(sub[:1], device=next(self.parameters()).device))).cpu().numpy()[0]
         songs = []
@@ -216,32 +193,13 @@ class SeqAE(nn.Module):
 # %% ../../nbs/12_seqae.ipynb #13504249
 def song_subsequence_lists(prepared, split:str, notes:int=NOTES_PER_SUBSEQ) -> tuple[list[np.ndarray], list[str]]:
     "Every song of a prepared `split` as its (subsequences, 2·notes) token array (songs too short for one are left out)."
-    r = load_ragged(Path(prepared) / 'notes' / split)
+    r, enc = load_ragged(Path(prepared) / 'notes' / split), SubsequenceEncoder(notes)
     out, names = [], []
     for i in range(len(r)):
-        sub = song_subsequences(Song(r[i].copy()), notes)
+        sub = enc.encode(Song(r[i].copy()))
         if len(sub): out.append(sub); names.append(r.names[i])
     return out, names
 
-class SubsequenceWindows:
-    "Random windows of `k` consecutive subsequences (the trainer's batch protocol), optionally transposed."
-    def __init__(self, songs:list[np.ndarray], k:int=8, transpose:int=0):
-        self.songs = [s for s in songs if len(s) >= k]
-        if not self.songs: raise DeepSymphonyError(f'no song has {k} subsequences')
-        self.k, self.transpose = k, transpose
-        w = np.array([len(s) - k + 1 for s in self.songs], dtype=np.float64)
-        self.weights = torch.tensor(w / w.sum())
-    def batch(self, generator:torch.Generator, size:int) -> dict:
-        idx = torch.multinomial(self.weights, size, replacement=True, generator=generator).tolist()
-        u = torch.rand(size, generator=generator).tolist()
-        shift = torch.randint(-self.transpose, self.transpose + 1, (size,), generator=generator).tolist() if self.transpose else [0] * size
-        out = np.empty((size, self.k, self.songs[0].shape[1]), np.int64)
-        for b, (i, f, t) in enumerate(zip(idx, u, shift)):
-            s = self.songs[i]; a = int(f * (len(s) - self.k + 1)); w = s[a:a + self.k].copy()
-            p = w[:, ::2] + t
-            if p.min() >= 0 and p.max() < PITCH_TOKENS: w[:, ::2] = p
-            out[b] = w
-        return {'x': torch.from_numpy(out)}
 
 # %% ../../nbs/12_seqae.ipynb #4fe054bd
 @torch.no_grad()
@@ -294,7 +252,7 @@ def train_seqae(prepared, out_dir, params:dict, row:str='continuous', metrics_pa
     notes = model.config.notes
     train, _ = song_subsequence_lists(prepared, 'train', notes); valid, _ = song_subsequence_lists(prepared, 'valid', notes)
     if data.eval_songs: valid = valid[:data.eval_songs]
-    windows = SubsequenceWindows(train, data.window, data.transpose)
+    windows = RandomWindows(train, data.window, data.transpose, model.config.encoder())
     def val(m):
         r = seqae_measures(m, valid); return r['rec'] + r['rec_bin']
     summary = Trainer(model, windows.batch, tcfg, out_dir, val, None, progress).fit()
@@ -371,7 +329,7 @@ def walk_rates(notes:int) -> dict:
 def walk_song(model:SeqAE, codes:np.ndarray, name:str='') -> tuple[Song, np.ndarray]:
     "`(song, subsequences)`: every code decoded by the binary decoder and joined."
     subs = model.decode_codes(codes, binary=True)
-    return subsequences_to_song(subs, name=name), subs
+    return model.config.encoder().decode(subs, name=name), subs
 
 def longest_repeated_block(subs:np.ndarray) -> int:
     "The longest run of consecutive subsequences that occurs twice (at different positions) in `subs`."
