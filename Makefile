@@ -28,8 +28,9 @@ reproduce: data-export
 	deep-symphony params check params.yaml
 	dvc repro
 
-# Every test: the notebooks (nbdev_test) and the integration tests (pytest).
+# Every test: lint (ruff on the notebooks and the tests), the notebooks (nbdev_test) and the integration tests (pytest).
 test: install
+	ruff check nbs tests
 	nbdev_test --n_workers 2 $(if $(NBDEV_FLAGS),--flags $(NBDEV_FLAGS))
 	pytest -q -n 2 tests
 

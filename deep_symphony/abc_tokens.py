@@ -4,7 +4,9 @@
 
 # %% ../nbs/03a_abc_tokens.ipynb #f039e457
 from __future__ import annotations
-import json, re
+
+import json
+import re
 from pathlib import Path
 from typing import Iterable
 
@@ -98,8 +100,9 @@ class ABCTokenizer:
 
     def decode(self, ids, header:list[str]|None=None, name:str='') -> Song:
         "The `Song` of `ids` under `header`, read through music21."
-        from deep_symphony.music import from_music21
         from music21 import converter
+
+        from deep_symphony.music import from_music21
         text = self.decode_text(ids, header)
         try: return from_music21(converter.parse(text, format='abc'), name=name)
         except Exception as e: raise MusicConversionError(name or '<tokens>', f'unparsable ABC ({type(e).__name__}: {e})') from None

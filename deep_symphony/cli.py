@@ -4,7 +4,10 @@
 
 # %% ../nbs/06_cli.ipynb #6c584869
 from __future__ import annotations
-import argparse, logging, sys
+
+import argparse
+import logging
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +28,7 @@ class _Parser(argparse.ArgumentParser):
 ENCODING_CHOICES = ('events', 'events-novelocity', 'roll', 'tuples')
 
 def _encoder(name:str, args):
-    from deep_symphony.encoders import EventEncoder, PianoRollEncoder, NoteTupleEncoder
+    from deep_symphony.encoders import EventEncoder, NoteTupleEncoder, PianoRollEncoder
     if name == 'events': return EventEncoder(args.steps_per_second, args.max_shift_steps, args.velocity_bins)
     if name == 'events-novelocity': return EventEncoder(args.steps_per_second, args.max_shift_steps, use_velocity=False)
     if name == 'roll': return PianoRollEncoder(args.frames_per_second)
@@ -111,7 +114,8 @@ def build_parser(models:bool=True # add `train MODEL` and `generate MODEL` (impo
 # %% ../nbs/06_cli.ipynb #6fe5e9dd
 def dvc_commit_export(out) -> str:
     "If `out` is tracked by `<out>.dvc`, put the exported tree into DVC's cache (`dvc commit`); says what happened."
-    import shutil, subprocess
+    import shutil
+    import subprocess
     out = Path(out).resolve(); dvcfile = out.with_name(out.name + '.dvc')
     if not dvcfile.is_file(): return ''
     exe = Path(sys.executable).with_name('dvc')
@@ -134,7 +138,7 @@ def _cmd_data(a):
     return f'{a.name} is in {fetch_dataset(a.name, a.out, url=a.url, sha256=a.sha256, progress=True)}'
 
 def _cmd_prepare(a):
-    from deep_symphony.prepare import prepare, PrepareConfig
+    from deep_symphony.prepare import PrepareConfig, prepare
     params = {}
     if a.params: params = check_params(load_params(a.params, 'prepare'), PrepareConfig, f'{a.params}: prepare', required=False)
     if a.workers: params['workers'] = a.workers
@@ -170,7 +174,10 @@ def _cmd_decode(a):
 
 def params_blocks() -> dict[str, tuple]:
     "The config classes of every block of params.yaml: one per registered model, then the stages' own."
-    import importlib, pkgutil, deep_symphony
+    import importlib
+    import pkgutil
+
+    import deep_symphony
     from deep_symphony.train import registered_models
     for m in pkgutil.walk_packages(deep_symphony.__path__, 'deep_symphony.'):   # every module that may declare a block
         if not m.name.endswith(('.cli', '._modidx')) and '.interactive' not in m.name: importlib.import_module(m.name)
@@ -206,6 +213,7 @@ def _name_option(e:DeepSymphonyError, a) -> DeepSymphonyError:
 
 def _cmd_train(a):
     import os
+
     from deep_symphony.train import MODELS
     cls = MODELS[a.model]
     params = check_params(load_params(a.params, a.model), cls.params_block, f'{a.params}: {a.model}', required=False) if a.params else {}
@@ -232,6 +240,7 @@ def _cmd_generate(a):
 
 def _cmd_plagiarism(a):
     import json
+
     from deep_symphony.evaluate.plagiarism import corpus_index, plagiarism_report, plot_alignment
     from deep_symphony.music import read_midi
     src = Path(a.sample)

@@ -4,7 +4,17 @@
 
 # %% ../nbs/00_core.ipynb #9f417f3b
 from __future__ import annotations
-import contextlib, dataclasses, hashlib, json, logging, os, random, tempfile, types, typing
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import random
+import tempfile
+import types
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping

@@ -4,13 +4,18 @@
 
 # %% ../nbs/02_corpora.ipynb #e5785e6c
 from __future__ import annotations
-import csv, fnmatch, re, shutil, warnings
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Iterable, Iterator
 
-from .core import MusicConversionError, DeepSymphonyError, content_hash, logger
-from .music import Song, read_midi, from_music21
+import csv
+import fnmatch
+import re
+import shutil
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from .core import DeepSymphonyError, MusicConversionError, content_hash, logger
+from .music import Song, from_music21, read_midi
 
 # %% auto #0
 __all__ = ['EMBEDDED_CORPORA', 'MUSIC_SUFFIXES', 'SPLITS', 'music21_corpus_dir', 'embedded_files', 'export_embedded',

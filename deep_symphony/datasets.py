@@ -4,17 +4,14 @@
 
 # %% ../nbs/07_datasets.ipynb #eb4c4781
 from __future__ import annotations
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
 
 from .core import DeepSymphonyError
 from .encoders import EventEncoder
-from .features import song_control, FEATURE_DIM
-from .music import NUM_PITCHES
-from .prepare import Ragged, load_ragged
+from .features import FEATURE_DIM, song_control
+from .prepare import Ragged
 
 # %% auto #0
 __all__ = ['IGNORE_INDEX', 'RandomWindows', 'EventWindows', 'window_control', 'song_batches']

@@ -4,11 +4,19 @@
 
 # %% ../nbs/02a_download.ipynb #990119dd
 from __future__ import annotations
-import functools, http.server, os, shutil, tarfile, threading, urllib.error, urllib.request, zipfile
+
+import functools
+import http.server
+import os
+import tarfile
+import threading
+import urllib.error
+import urllib.request
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .core import DownloadError, ChecksumError, DeepSymphonyError, sha256_file
+from .core import ChecksumError, DeepSymphonyError, DownloadError, sha256_file
 
 # %% auto #0
 __all__ = ['DATASETS', 'RemoteDataset', 'download', 'extract', 'fetch_dataset', 'RangeHandler', 'serve_directory']

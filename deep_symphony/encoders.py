@@ -4,6 +4,7 @@
 
 # %% ../nbs/03_encoders.ipynb #bbbdde65
 from __future__ import annotations
+
 import math
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -11,8 +12,15 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from .core import EncodingError, knob, non_negative, register_block
-from .music import (Song, make_notes, resolve_overlaps, NOTE_DTYPE, NUM_PITCHES, DEFAULT_VELOCITY,
-                                  MIN_MIDI_VELOCITY, MAX_MIDI_VELOCITY)
+from deep_symphony.music import (
+    DEFAULT_VELOCITY,
+    MAX_MIDI_VELOCITY,
+    MIN_MIDI_VELOCITY,
+    NUM_PITCHES,
+    Song,
+    make_notes,
+    resolve_overlaps,
+)
 
 # %% auto #0
 __all__ = ['NOTE_ON', 'NOTE_OFF', 'TIME_SHIFT', 'VELOCITY', 'Encoder', 'EventEncoder', 'roll_runs', 'PianoRollEncoder',

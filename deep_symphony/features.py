@@ -4,6 +4,7 @@
 
 # %% ../nbs/03b_features.ipynb #8c96f17d
 from __future__ import annotations
+
 import re
 from dataclasses import dataclass, field, replace
 

@@ -4,7 +4,6 @@
 
 # %% ../nbs/10_generate.ipynb #0495f30a
 from __future__ import annotations
-from pathlib import Path
 
 import numpy as np
 import torch

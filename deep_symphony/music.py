@@ -4,13 +4,17 @@
 
 # %% ../nbs/01_music.ipynb #11161862
 from __future__ import annotations
-import dataclasses, warnings
-from dataclasses import dataclass, field
+
+import contextlib
+import dataclasses
+import io
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
-import contextlib, io
+
 with contextlib.redirect_stdout(io.StringIO()):
     # pyfluidsynth>=1.4 prints where it found FluidSynth when $CI is set, at import (pretty_midi imports it);
     # stdout carries results (`deep-symphony ... --json`), so that line is swallowed
@@ -202,7 +206,9 @@ def from_music21(score, # a music21 Score, Part or Stream
                  name:str='' # stored in `Song.name`
                 ) -> Song:
     "Flatten a music21 stream into a `Song` (seconds from music21's tempo map)."
-    from music21 import chord, harmony, note, meter, key as m21key, tempo as m21tempo
+    from music21 import chord, harmony, meter, note
+    from music21 import key as m21key
+    from music21 import tempo as m21tempo
     flat = score.stripTies().flatten()
     rows = []
     for e in flat.secondsMap:

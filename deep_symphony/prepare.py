@@ -4,19 +4,32 @@
 
 # %% ../nbs/04_prepare.ipynb #caa6ea8c
 from __future__ import annotations
-import json, os, shutil, tempfile
+
+import json
+import shutil
+import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .core import (Check, DeepSymphonyError, ParamsError, between, check_params, config_from, fraction, knob,
-                                positive, register_block, write_json, logger)
-from .music import Song, NOTE_DTYPE
-from .corpora import iter_corpus, scan_corpus, SPLITS
-from .encoders import EventEncoder
 from .abc_tokens import ABCTokenizer
+from deep_symphony.core import (
+    Check,
+    DeepSymphonyError,
+    between,
+    check_params,
+    config_from,
+    fraction,
+    knob,
+    positive,
+    register_block,
+    write_json,
+)
+from .corpora import SPLITS, iter_corpus, scan_corpus
+from .encoders import EventEncoder
 from .features import song_control
+from .music import NOTE_DTYPE, Song
 
 # %% auto #0
 __all__ = ['ENCODINGS', 'Ragged', 'save_ragged', 'load_ragged', 'load_songs', 'as_list', 'PrepareConfig', 'prepare',

@@ -4,14 +4,17 @@
 
 # %% ../nbs/05_render.ipynb #1c639f2f
 from __future__ import annotations
-import json, os, wave
+
+import json
+import os
+import wave
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .core import DeepSymphonyError, atomic_write, knob, logger, positive, register_block, write_json
-from .music import Song, read_midi, write_midi, to_pretty_midi
+from .music import Song, read_midi, to_pretty_midi, write_midi
 
 # %% auto #0
 __all__ = ['SAMPLE_RATE', 'SOUNDFONT_DIRS', 'PREFERRED_SOUNDFONTS', 'find_soundfont', 'fluidsynth_available', 'plain_synth',
@@ -94,8 +97,8 @@ def plot_piano_roll(song:Song, ax=None, # draw into this matplotlib Axes (defaul
     "Draw `song` as a piano roll (time in seconds × pitch), notes shaded by velocity; returns the Axes."
     import matplotlib.pyplot as plt
     from matplotlib.collections import PatchCollection
-    from matplotlib.patches import Rectangle
     from matplotlib.colors import to_rgb
+    from matplotlib.patches import Rectangle
     if ax is None: _, ax = plt.subplots(figsize=(10, 3.5))
     rects = [Rectangle((s, p - 0.4), e - s, 0.8) for p, s, e, _ in song.notes.tolist()]
     rgb = to_rgb(color)
@@ -108,8 +111,9 @@ def plot_piano_roll(song:Song, ax=None, # draw into this matplotlib Axes (defaul
 
 def save_piano_roll(song:Song, path, title:str|None=None, dpi:int=100) -> Path:
     "Write `song`'s piano roll as a PNG (atomically)."
-    import matplotlib; matplotlib.use('Agg', force=False)
+    import matplotlib
     import matplotlib.pyplot as plt
+    matplotlib.use('Agg', force=False)          # no display needed (a no-op where a backend is already in use)
     fig, ax = plt.subplots(figsize=(10, 3.5))
     plot_piano_roll(song, ax, title); fig.tight_layout()
     with atomic_write(path) as f: fig.savefig(f, format='png', dpi=dpi)

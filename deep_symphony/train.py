@@ -4,8 +4,13 @@
 
 # %% ../nbs/08_train.ipynb #eaabf441
 from __future__ import annotations
-import dataclasses, importlib, json, math, os, time
-from dataclasses import dataclass, asdict, field
+
+import importlib
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -13,9 +18,22 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
+from deep_symphony.core import (
+    Check,
+    DeepSymphonyError,
+    atomic_write,
+    check_params,
+    choose_device,
+    config_from,
+    knob,
+    non_negative,
+    one_of,
+    positive,
+    seed_everything,
+    unit_interval,
+    write_json,
+)
 from .datasets import IGNORE_INDEX
-from .core import (DeepSymphonyError, atomic_write, check_params, choose_device, config_from, knob, non_negative,
-                                one_of, positive, seed_everything, unit_interval, write_json, Check)
 
 # %% auto #0
 __all__ = ['CHECKPOINT_FORMAT', 'MODELS', 'TrainConfig', 'train_config', 'lr_at', 'register_model', 'registered_models', 'build',
@@ -69,7 +87,9 @@ def register_model(cls):
 
 def registered_models() -> dict[str, type]:
     "Every registered model that can be trained and sampled, by name (the modules of `deep_symphony.models` are imported first)."
-    import pkgutil, deep_symphony.models as pkg
+    import pkgutil
+
+    import deep_symphony.models as pkg
     for m in pkgutil.iter_modules(pkg.__path__): importlib.import_module(f'{pkg.__name__}.{m.name}')
     return {k: MODELS[k] for k in sorted(MODELS) if hasattr(MODELS[k], 'fit') and hasattr(MODELS[k], 'sample_songs')}
 

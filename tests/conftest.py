@@ -1,5 +1,7 @@
 """Shared fixtures: where the real development data is, and how to run the CLI."""
-import os, subprocess, sys
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest

@@ -1,17 +1,22 @@
 """Char-RNN end to end through the CLI: training that survives SIGKILL, torchrun/DDP, generation, bad checkpoints."""
-import json, os, shutil, signal, subprocess, sys, time
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
 import torch
 import yaml
+from conftest import CLI, run_cli
 
 from deep_symphony.core import tiny_params
 from deep_symphony.models.charrnn import CharRNN
 from deep_symphony.music import read_midi
 from deep_symphony.prepare import prepare_tiny
 from deep_symphony.train import load_checkpoint
-from conftest import CLI, run_cli
 
 TINY = tiny_params(*CharRNN.params_block, data={'window': 48, 'control_window': 16, 'eval_songs': 6},
                    train={'steps': 60, 'lr': 0.01, 'warmup_steps': 5, 'eval_every': 20, 'checkpoint_every': 5, 'seed': 3, 'device': 'cpu'})

@@ -1,7 +1,6 @@
 """Bad arguments, bad params and bad input: one line naming the argument, file or key; exit code 2; no traceback."""
 import numpy as np
 import pytest
-
 from conftest import run_cli
 
 
@@ -81,7 +80,9 @@ def test_params_check_names_a_bad_seqae_subsequence_length(tmp_path):
 
 def test_stdout_carries_only_results_even_under_ci(tmp_path):
     "pyfluidsynth>=1.4 prints where it found FluidSynth when $CI is set; importing the library must keep stdout clean."
-    import os, subprocess, sys
+    import os
+    import subprocess
+    import sys
     code = ('import deep_symphony.cli, deep_symphony.render as r; r.fluidsynth_available(); '
             'import json, sys; sys.stdout.write(json.dumps({"ok": 1}))')
     p = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, env={**os.environ, 'CI': 'true'}, cwd=tmp_path)

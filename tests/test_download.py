@@ -1,12 +1,15 @@
 """Downloaders against a local HTTP server on 127.0.0.1 serving archives the test makes."""
-import hashlib, io, tarfile, zipfile
+import hashlib
+import io
+import tarfile
+import zipfile
 
 import pytest
+from conftest import run_cli
 
 from deep_symphony.core import ChecksumError, DownloadError
 from deep_symphony.download import RangeHandler, download, fetch_dataset, serve_directory
 from deep_symphony.prepare import prepare
-from conftest import run_cli
 
 
 @pytest.fixture

@@ -1,16 +1,16 @@
 """The evaluation toolkit on real files: plagiarism found through the CLI, muspy's metrics, BLEU, bad input."""
-import json, shutil
+import json
 
 import numpy as np
 import pytest
+from conftest import run_cli, shared
 from nltk.translate.bleu_score import SmoothingFunction, corpus_bleu
 
 from deep_symphony.encoders import EventEncoder
 from deep_symphony.evaluate.bleu import bleu
 from deep_symphony.evaluate.music_metrics import music_metrics
 from deep_symphony.music import Song, read_midi, transpose, write_midi
-from deep_symphony.prepare import prepare, load_songs
-from conftest import shared, run_cli
+from deep_symphony.prepare import load_songs, prepare
 
 
 @pytest.fixture(scope='module')

@@ -1,12 +1,13 @@
 """The embedded corpus is exported byte-identically (data.dvc matches), and rendering writes real audio and pictures."""
-import shutil, subprocess, sys, wave
+import shutil
+import subprocess
 
 import numpy as np
 import pytest
+from conftest import ROOT, run_cli
 
 from deep_symphony.corpora import embedded_files
 from deep_symphony.render import find_soundfont, fluidsynth_available, read_wav
-from conftest import ROOT, run_cli
 
 
 def test_export_matches_committed_data_dvc(tmp_path):

@@ -3,10 +3,10 @@ Pix2Pix facade and restoration contract, and a GAN resumed mid-run ending where 
 import numpy as np
 import pytest
 import torch
-
 from conftest import run_cli
-from deep_symphony.models.gan import gradient_penalty, RollWindows, collapse_measures
-from deep_symphony.models.dcrnn import train_dcrnn, compose, form
+
+from deep_symphony.models.dcrnn import compose, form, train_dcrnn
+from deep_symphony.models.gan import RollWindows, gradient_penalty
 from deep_symphony.models.pix2pix import Pix2Pix, Pix2PixConfig, drop_notes, note_f1
 from deep_symphony.models.rnngan import train_rnngan
 from deep_symphony.prepare import prepare_tiny

@@ -1,9 +1,11 @@
 """The repository's own invariants: notebooks and library in sync, DVC stages and notebook parameters agree."""
-import json, re, shutil, subprocess, sys
+import json
+import re
+import shutil
+import subprocess
+import sys
 
-import pytest
 import yaml
-
 from conftest import ROOT
 
 

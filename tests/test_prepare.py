@@ -1,12 +1,13 @@
 """`deep-symphony prepare` on a folder that mixes real files with corrupt, truncated, empty and non-music files."""
-import json, shutil
+import json
+import shutil
 
 import numpy as np
+from conftest import SHARED, run_cli
 
-from deep_symphony.corpora import embedded_files, read_music_file, SPLITS
+from deep_symphony.corpora import SPLITS, embedded_files, read_music_file
 from deep_symphony.encoders import EventEncoder
 from deep_symphony.prepare import load_ragged, load_songs
-from conftest import SHARED, run_cli
 
 
 def make_mixed_corpus(root):

@@ -1,14 +1,15 @@
 """The registry the CLI reads: every model trains and samples through `deep-symphony train/generate MODEL`, a new model
 registers in a few lines and gets `params check`, `train` and `generate` without touching cli.py; bad input is one line."""
-import contextlib, io
+import contextlib
+import io
 from dataclasses import dataclass
 
 import pytest
 import torch
 import yaml
+from conftest import ROOT, run_cli
 from torch import nn
 
-from conftest import ROOT, run_cli
 from deep_symphony.cli import main
 from deep_symphony.core import knob, positive, tiny_params
 from deep_symphony.music import Song, read_midi
@@ -93,7 +94,7 @@ class Toy(nn.Module):
     @staticmethod
     def checkpoint(**_): return 'models/toy/best.pt'
     def sample_songs(self, n, seed=None, length=4):
-        pitch = int(round(float(self.net(torch.ones(1, 1))[0, 0]) * 127))
+        pitch = int(round(float(self.net(torch.ones(1, 1))[0, 0].detach()) * 127))
         return [Song.from_notes([(pitch, i * 0.5, i * 0.5 + 0.4, 80) for i in range(length)], name=f'toy {k}') for k in range(n)]
 
 

@@ -1,15 +1,14 @@
 """The event round trip on real performances and tunes, through the CLI: the contract every model relies on."""
 import warnings
 
-import numpy as np
 import pretty_midi
 import pytest
+from conftest import shared
 
 from deep_symphony.cli import main
 from deep_symphony.corpora import embedded_files, read_music_file
 from deep_symphony.encoders import EventEncoder, PianoRollEncoder, match_notes, roundtrip_report
 from deep_symphony.music import Song, make_notes, read_midi
-from conftest import shared, run_cli
 
 
 def raw_notes(path) -> Song:
@@ -60,7 +59,8 @@ def test_roundtrip_keeps_ends_and_velocities_after_pedal():
 def test_cli_as_a_console_command(tmp_path):
     "The installed console command works end to end on one real file."
     f = piano_files()[0]
-    import shutil, subprocess
+    import shutil
+    import subprocess
     exe = shutil.which('deep-symphony')
     if exe is None: pytest.skip('deep-symphony is not on PATH')
     r = subprocess.run([exe, 'encode', str(f), '--encoding', 'events', '-o', str(tmp_path / 'a.npy')], capture_output=True, text=True)

@@ -2,11 +2,16 @@
 
 import numpy as np
 import pytest
-import torch
 
-from deep_symphony.models.seqae import (ABLATION_ROWS, SeqAE, SeqAEConfig, longest_repeated_block, random_walk,
-                                        reset_random_walk, song_subsequence_lists, train_seqae, walk_song)
 from deep_symphony.core import tiny_params
+from deep_symphony.models.seqae import (
+    ABLATION_ROWS,
+    SeqAE,
+    random_walk,
+    reset_random_walk,
+    train_seqae,
+    walk_song,
+)
 from deep_symphony.prepare import prepare_tiny
 from deep_symphony.train import load_model
 
@@ -75,8 +80,8 @@ def test_explorer_bit_flips_change_the_music_and_walks_extend_it(trained):
 
 def test_cli_trains_a_row_and_generates_walks(trained, tmp_path):
     "`train seqae --row` through the CLI, then `generate seqae` walks: MIDI that reads back, the same for the same seed."
-    import yaml
     import pretty_midi
+    import yaml
     from conftest import run_cli
     d, _, _ = trained
     p = {k: dict(v) for k, v in TINY.items()}; p['train']['steps'] = 30; p['train']['eval_every'] = 30

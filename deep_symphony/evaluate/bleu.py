@@ -4,6 +4,7 @@
 
 # %% ../../nbs/11a_bleu.ipynb #2db3ab0b
 from __future__ import annotations
+
 import random
 from typing import Sequence
 

@@ -4,17 +4,27 @@
 
 # %% ../../nbs/11c_leaderboard.ipynb #3a75646e
 from __future__ import annotations
-import json, re
+
+import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..core import DeepSymphonyError, MusicConversionError, knob, logger, positive, register_block, write_json
-from ..music import Song, read_midi
-from .plagiarism import CopyIndex, plagiarism_report
+from deep_symphony.core import (
+    DeepSymphonyError,
+    MusicConversionError,
+    knob,
+    logger,
+    positive,
+    register_block,
+    write_json,
+)
 from .bleu import bleu, song_tokens
 from .music_metrics import METRICS, aggregate, metric_distance, music_metrics
+from .plagiarism import CopyIndex, plagiarism_report
+from ..music import Song, read_midi
 
 # %% auto #0
 __all__ = ['collect_samples', 'manifest_columns', 'evaluate_songs', 'EvaluateConfig', 'leaderboard']

@@ -4,6 +4,7 @@
 
 # %% ../../nbs/11b_music_metrics.ipynb #9ca3d324
 from __future__ import annotations
+
 import warnings
 from pathlib import Path
 

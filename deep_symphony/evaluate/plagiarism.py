@@ -4,15 +4,15 @@
 
 # %% ../../nbs/11_plagiarism.ipynb #54a4b20f
 from __future__ import annotations
+
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from rapidfuzz.distance import LCSseq
 
 from ..core import DeepSymphonyError, write_json
-from ..music import Song, NOTE_DTYPE
+from ..music import Song
 
 # %% auto #0
 __all__ = ['CANDIDATE_N', 'ngram_codes', 'intervals', 'CopyIndex', 'matching_blocks', 'time_aligned_runs', 'diagonal_windows',
@@ -239,8 +239,8 @@ def plot_alignment(sample:Song, index:CopyIndex, report:dict, key:str='longest_c
 def corpus_index(folder, split:str='train', # a prepared split, or 'all'
                  copy_n:int=8, workers:int=2) -> CopyIndex:
     "The `CopyIndex` of a prepared folder's `split` or of every song of a raw corpus folder."
-    from deep_symphony.prepare import load_songs
     from deep_symphony.corpora import SPLITS, iter_corpus
+    from deep_symphony.prepare import load_songs
     folder = Path(folder)
     if not folder.is_dir(): raise DeepSymphonyError(f'{folder}: no such folder')
     if (folder / 'notes').is_dir():

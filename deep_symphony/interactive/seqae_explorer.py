@@ -4,11 +4,10 @@
 
 # %% ../../nbs/13_seqae_explorer.ipynb #da051fdd
 from __future__ import annotations
-import io
 
 import numpy as np
 
-from ..models.seqae import SeqAE, random_walk, reset_random_walk
+from ..models.seqae import SeqAE, random_walk
 from ..music import Song
 
 # %% auto #0
@@ -76,9 +75,10 @@ class CodeExplorer:
 
     def render(self):
         "Redraw the current subsequence and the walk so far (piano rolls), with audio."
-        import matplotlib; import matplotlib.pyplot as plt
-        from IPython.display import display, Audio
-        from deep_symphony.render import plot_piano_roll, synthesize, SAMPLE_RATE
+        import matplotlib.pyplot as plt
+        from IPython.display import Audio, display
+
+        from deep_symphony.render import SAMPLE_RATE, plot_piano_roll, synthesize
         self.out.clear_output(wait=True)
         with self.out:
             fig, ax = plt.subplots(1, 2, figsize=(11, 2.6), gridspec_kw={'width_ratios': [1, 3]})

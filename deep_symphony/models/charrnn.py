@@ -4,6 +4,7 @@
 
 # %% ../../nbs/09_charrnn.ipynb #3ce8d21b
 from __future__ import annotations
+
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,14 +14,25 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..core import (Check, DeepSymphonyError, between, check_params, fraction, knob, config_from, load_params,
-                                non_negative, positive, register_block)
-from ..datasets import EventWindows, song_batches, IGNORE_INDEX
+from deep_symphony.core import (
+    Check,
+    DeepSymphonyError,
+    between,
+    check_params,
+    config_from,
+    fraction,
+    knob,
+    load_params,
+    non_negative,
+    positive,
+    register_block,
+)
+from ..datasets import IGNORE_INDEX, EventWindows, song_batches
 from ..encoders import EventEncoder
 from ..features import FEATURE_DIM
 from ..music import Song, as_song, slice_song
 from ..prepare import load_ragged
-from ..train import Trainer, TrainConfig, build, mean_loss, register_model, train_config
+from ..train import TrainConfig, Trainer, build, mean_loss, register_model, train_config
 
 # %% auto #0
 __all__ = ['CharRNNConfig', 'CharRNNData', 'CharRNN', 'CharRNNChapter', 'charrnn_validation', 'train_charrnn']

@@ -4,6 +4,7 @@
 
 # %% ../../nbs/17_dcrnn.ipynb #e63b3392
 from __future__ import annotations
+
 from dataclasses import dataclass
 
 import numpy as np

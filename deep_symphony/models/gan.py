@@ -4,6 +4,7 @@
 
 # %% ../../nbs/14_gan.ipynb #e6fbe2b3
 from __future__ import annotations
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,11 +13,24 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..core import (Check, DeepSymphonyError, ParamsError, between, check_params, config_from, fraction, knob,
-                                non_negative, one_of, positive, register_block, unit_interval)
-from ..music import Song
+from deep_symphony.core import (
+    Check,
+    DeepSymphonyError,
+    ParamsError,
+    between,
+    check_params,
+    config_from,
+    fraction,
+    knob,
+    non_negative,
+    one_of,
+    positive,
+    register_block,
+    unit_interval,
+)
 from ..datasets import RandomWindows
 from ..encoders import PianoRollEncoder
+from ..music import Song
 from ..prepare import load_ragged
 from ..train import Trainer, build, train_config
 

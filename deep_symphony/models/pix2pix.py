@@ -4,6 +4,7 @@
 
 # %% ../../nbs/18_pix2pix.ipynb #04eaae2e
 from __future__ import annotations
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,10 +13,20 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..core import DeepSymphonyError, Check, config_from, fraction, knob, non_negative, one_of, positive, redefault
+from deep_symphony.core import (
+    Check,
+    DeepSymphonyError,
+    config_from,
+    fraction,
+    knob,
+    non_negative,
+    one_of,
+    positive,
+    redefault,
+)
 from ..encoders import roll_runs
-from ..music import Song, as_song
 from .gan import Adversarial, AdversarialConfig, RollData, RollWindows, build_gan, train_gan
+from ..music import Song, as_song
 from ..train import TrainConfig, register_model
 
 # %% auto #0

@@ -4,13 +4,21 @@
 
 # %% ../../nbs/15_rnngan.ipynb #52af6627
 from __future__ import annotations
+
 from dataclasses import dataclass
 
 import torch
 
 from ..core import DeepSymphonyError, knob, one_of, positive, redefault
-from .gan import (Adversarial, AdversarialConfig, FrameRNNGenerator, FrameRNNDiscriminator, RollCNNCritic,
-                                      RollData, build_gan)
+from deep_symphony.models.gan import (
+    Adversarial,
+    AdversarialConfig,
+    FrameRNNDiscriminator,
+    FrameRNNGenerator,
+    RollCNNCritic,
+    RollData,
+    build_gan,
+)
 from ..train import TrainConfig, register_model
 
 # %% auto #0

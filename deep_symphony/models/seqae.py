@@ -4,6 +4,7 @@
 
 # %% ../../nbs/12_seqae.ipynb #68143a38
 from __future__ import annotations
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,13 +13,24 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..core import (Check, DeepSymphonyError, between, check_params, config_from, knob, non_negative, one_of,
-                                positive, register_block, unit_interval)
+from deep_symphony.core import (
+    Check,
+    DeepSymphonyError,
+    between,
+    check_params,
+    config_from,
+    knob,
+    non_negative,
+    one_of,
+    positive,
+    register_block,
+    unit_interval,
+)
 from ..datasets import RandomWindows
 from ..encoders import SubsequenceEncoder
 from ..music import Song, as_song
 from ..prepare import load_ragged
-from ..train import Trainer, TrainConfig, build, register_model, train_config
+from ..train import TrainConfig, Trainer, build, register_model, train_config
 
 # %% auto #0
 __all__ = ['NOTES_PER_SUBSEQ', 'BOS', 'SEQAE_VOCAB', 'ABLATION_ROWS', 'EARLIER_ROWS', 'STUDY_WALK_RATES', 'SeqAEConfig',

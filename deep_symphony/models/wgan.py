@@ -4,6 +4,7 @@
 
 # %% ../../nbs/16_wgan.ipynb #a6f41d39
 from __future__ import annotations
+
 from dataclasses import dataclass
 
 from ..core import redefault
