@@ -39,7 +39,7 @@ def split_header(tune:str) -> tuple[list[str], str]:
     raise EncodingError('no K: (key) line, so no header/body boundary')
 
 def tokenize_body(body:str, mode:str='tokens') -> list[str]:
-    "Tokens of an ABC tune body; comments, whitespace and line continuations are dropped, field lines become inline fields."
+    "Tokens of an ABC body; comments, whitespace and line continuations are dropped, field lines become inline fields."
     out = []
     for line in body.splitlines():
         line = line.split('%', 1)[0].rstrip().rstrip('\\')
@@ -90,10 +90,10 @@ class ABCTokenizer:
         return ids
 
     def decode_text(self, ids, header:list[str]|None=None) -> str:
-        "The ABC text of `ids` under `header` (default: `DEFAULT_HEADER`); specials are dropped, decoding stops at `</s>`."
-        toks = []
+        "The ABC text of `ids` under `header` (default `DEFAULT_HEADER`); specials dropped, decoding stops at `</s>`."
+        toks, n = [], self.vocab_size
         for i in np.asarray(ids).tolist():
-            if not 0 <= i < self.vocab_size: raise EncodingError(f'token id {i} is outside the vocabulary 0..{self.vocab_size - 1}')
+            if not 0 <= i < n: raise EncodingError(f'token id {i} is outside the vocabulary 0..{n - 1}')
             if i == EOS: break
             if i >= len(SPECIALS): toks.append(self.itos[i])
         return restore(header or DEFAULT_HEADER, toks)
@@ -105,7 +105,8 @@ class ABCTokenizer:
         from deep_symphony.music import from_music21
         text = self.decode_text(ids, header)
         try: return from_music21(converter.parse(text, format='abc'), name=name)
-        except Exception as e: raise MusicConversionError(name or '<tokens>', f'unparsable ABC ({type(e).__name__}: {e})') from None
+        except Exception as e:
+            raise MusicConversionError(name or '<tokens>', f'unparsable ABC ({type(e).__name__}: {e})') from None
 
     def save(self, path) -> Path:
         "Write the vocabulary as JSON."

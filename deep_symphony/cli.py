@@ -47,33 +47,37 @@ def _model_parsers(sub):
     "`train MODEL` and `generate MODEL` for every registered model: the common options, then the model's own."
     from deep_symphony.train import registered_models
     models = registered_models()
-    kw = dict(dest='model', required=True, parser_class=_Parser, metavar='MODEL')
-    tr = sub.add_parser('train', help='train a model (also under torchrun)').add_subparsers(**kw, help=', '.join(models))
-    gen = sub.add_parser('generate', help='sample new music from a trained model').add_subparsers(**kw, help=', '.join(models))
+    kw = dict(dest='model', required=True, parser_class=_Parser, metavar='MODEL', help=', '.join(models))
+    tr = sub.add_parser('train', help='train a model (also under torchrun)').add_subparsers(**kw)
+    gen = sub.add_parser('generate', help='sample new music from a trained model').add_subparsers(**kw)
     for name, cls in models.items():
         doc = (cls.__doc__ or name).splitlines()[0]
-        t = tr.add_parser(name, help=doc)
-        t.add_argument('--prepared', default='prepared'); t.add_argument('--out', required=True, help='checkpoint folder (resumed if it holds last.pt)')
-        t.add_argument('--params', help=f"a params.yaml whose '{name}' block sets the knobs (default: the model's defaults)")
+        t = tr.add_parser(name, help=doc); t.add_argument('--prepared', default='prepared')
+        t.add_argument('--out', required=True, help='checkpoint folder (resumed if it holds last.pt)')
+        t.add_argument('--params', help=f"a params.yaml whose '{name}' block sets the knobs (default: model defaults)")
         t.add_argument('--steps', type=_positive(int)); t.add_argument('--batch-size', type=_positive(int))
         t.add_argument('--seed', type=int); t.add_argument('--device', choices=('cpu', 'cuda', 'mps'))
-        t.add_argument('--metrics', help='write the training summary (JSON) here'); t.add_argument('--no-progress', action='store_true')
+        t.add_argument('--metrics', help='write the training summary (JSON) here')
+        t.add_argument('--no-progress', action='store_true')
         t.set_defaults(options={t.add_argument(f, **o).dest: f for f, o in getattr(cls, 'train_options', {}).items()})
         g = gen.add_parser(name, help=doc)
         g.add_argument('--checkpoint', help=f'default: the one `dvc repro` trains ({cls.checkpoint()})')
         g.add_argument('--n', type=_positive(int), default=4); g.add_argument('--seed', type=int)
-        g.add_argument('--out', required=True); g.add_argument('--wav', action='store_true'); g.add_argument('--png', action='store_true')
-        g.set_defaults(options={g.add_argument(f, **o).dest: f for f, o in getattr(cls, 'generate_options', {}).items()})
+        g.add_argument('--out', required=True); g.add_argument('--wav', action='store_true')
+        g.add_argument('--png', action='store_true')
+        g.set_defaults(options={g.add_argument(f, **o).dest: f
+                                for f, o in getattr(cls, 'generate_options', {}).items()})
 
 def build_parser(models:bool=True # add `train MODEL` and `generate MODEL` (imports every model)
                 ) -> argparse.ArgumentParser:
     "The `deep-symphony` argument parser."
     p = _Parser(prog='deep-symphony', description='Deep Symphony: reproducible music generation.')
-    sub = p.add_subparsers(dest='command', required=True, parser_class=_Parser)
+    kw = dict(required=True, parser_class=_Parser); sub = p.add_subparsers(dest='command', **kw)
 
-    d = sub.add_parser('data', help='materialise corpora').add_subparsers(dest='data_command', required=True, parser_class=_Parser)
+    d = sub.add_parser('data', help='materialise corpora').add_subparsers(dest='data_command', **kw)
     e = d.add_parser('export', help="copy music21's embedded corpus into a folder")
-    e.add_argument('--corpus', choices=('folk', 'chorales', 'all'), default='all'); e.add_argument('--out', default='data')
+    e.add_argument('--corpus', choices=('folk', 'chorales', 'all'), default='all')
+    e.add_argument('--out', default='data')
     dl = d.add_parser('download', help='download and extract MAESTRO or Nottingham')
     dl.add_argument('name', choices=('maestro', 'nottingham')); dl.add_argument('--out', default='data/raw')
     dl.add_argument('--url'); dl.add_argument('--sha256')
@@ -93,17 +97,17 @@ def build_parser(models:bool=True # add `train MODEL` and `generate MODEL` (impo
         c.add_argument('--frames-per-second', type=_positive(float), default=16.0)
         if name == 'encode': c.add_argument('--no-sustain', action='store_true', help='ignore the sustain pedal (CC64)')
 
-    pc = sub.add_parser('params', help='check a params file').add_subparsers(dest='params_command', required=True, parser_class=_Parser)
-    pc.add_parser('check', help='validate every block of params.yaml').add_argument('file', nargs='?', default='params.yaml')
+    pc = sub.add_parser('params', help='check a params file').add_subparsers(dest='params_command', **kw)
+    pc.add_parser('check', help='check every params.yaml block').add_argument('file', nargs='?', default='params.yaml')
 
     sub.add_parser('models', help='list the models train and generate know')
     if models: _model_parsers(sub)
 
     pl = sub.add_parser('plagiarism', help='how much of a sample is copied from a corpus')
-    pl.add_argument('sample'); pl.add_argument('--against', required=True, help='a prepared folder or a raw corpus folder')
+    pl.add_argument('sample'); pl.add_argument('--against', required=True, help='a prepared or a raw corpus folder')
     pl.add_argument('--split', default='train', choices=('train', 'valid', 'test', 'all'))
     pl.add_argument('--n', type=_positive(int), default=8, help='n-gram length of the copy rate')
-    pl.add_argument('--plot', help='write the alignment figure (PNG) here'); pl.add_argument('--json', action='store_true')
+    pl.add_argument('--plot', help='write the alignment PNG here'); pl.add_argument('--json', action='store_true')
 
     r = sub.add_parser('render', help='render MIDI to WAV and/or a piano-roll PNG')
     r.add_argument('input'); r.add_argument('--wav', action='store_true'); r.add_argument('--png', action='store_true')
@@ -122,7 +126,8 @@ def dvc_commit_export(out) -> str:
     exe = str(exe) if exe.is_file() else shutil.which('dvc')
     if exe is None: return f'; {dvcfile.name} not checked (dvc is not installed)'
     before = dvcfile.read_text()
-    r = subprocess.run([exe, 'commit', '--force', '--quiet', dvcfile.name], cwd=dvcfile.parent, capture_output=True, text=True)
+    r = subprocess.run([exe, 'commit', '--force', '--quiet', dvcfile.name], cwd=dvcfile.parent,
+                       capture_output=True, text=True)
     if r.returncode != 0:
         last = (r.stderr.strip().splitlines() or ['unknown error'])[-1]
         raise DeepSymphonyError(f'{dvcfile}: dvc commit failed ({last})')
@@ -139,8 +144,8 @@ def _cmd_data(a):
 
 def _cmd_prepare(a):
     from deep_symphony.prepare import PrepareConfig, prepare
-    params = {}
-    if a.params: params = check_params(load_params(a.params, 'prepare'), PrepareConfig, f'{a.params}: prepare', required=False)
+    params = (check_params(load_params(a.params, 'prepare'), PrepareConfig, f'{a.params}: prepare', required=False)
+              if a.params else {})
     if a.workers: params['workers'] = a.workers
     if not Path(a.data).is_dir(): raise CLIError(f'argument --data: {a.data}: no such folder')
     rep = prepare(a.data, a.out, progress=not a.no_progress, **params)
@@ -216,7 +221,8 @@ def _cmd_train(a):
 
     from deep_symphony.train import MODELS
     cls = MODELS[a.model]
-    params = check_params(load_params(a.params, a.model), cls.params_block, f'{a.params}: {a.model}', required=False) if a.params else {}
+    params = (check_params(load_params(a.params, a.model), cls.params_block, f'{a.params}: {a.model}', required=False)
+              if a.params else {})
     params = {k: dict(v) if isinstance(v, dict) else v for k, v in params.items()}
     tr = params.setdefault('train', {})
     for k in ('steps', 'batch_size', 'seed', 'device'):
@@ -224,9 +230,11 @@ def _cmd_train(a):
     if not Path(a.prepared).is_dir(): raise CLIError(f'argument --prepared: {a.prepared}: no such folder')
     s = cls.fit(a.prepared, a.out, params, metrics_path=a.metrics, progress=not a.no_progress, **_options(a))
     if int(os.environ.get('RANK', '0')) != 0: return ''
-    shown = ', '.join(f'{k} {v:.4f}' for k, v in s.items() if isinstance(v, float) and k not in ('tokens_per_s', 'train_loss_last10'))
+    shown = ', '.join(f'{k} {v:.4f}' for k, v in s.items()
+                      if isinstance(v, float) and k not in ('tokens_per_s', 'train_loss_last10'))
     opts = ', '.join(k if v is True else str(v) for k, v in _options(a).items() if v)
-    return f"trained {a.model}{f' ({opts})' if opts else ''} to step {s['steps']} on {s['world_size']} process(es): {shown}"
+    return (f"trained {a.model}{f' ({opts})' if opts else ''} to step {s['steps']} "
+            f"on {s['world_size']} process(es): {shown}")
 
 def _cmd_generate(a):
     from deep_symphony.render import write_samples
@@ -236,7 +244,8 @@ def _cmd_generate(a):
     try: songs = model.sample_songs(a.n, seed=a.seed, **opts)
     except DeepSymphonyError as e: raise _name_option(e, a) from None
     paths = write_samples(songs, a.out, a.model, wav=a.wav, png=a.png)
-    return f'wrote {len(paths)} {a.model} samples to {a.out}' + (f' ({len(songs) - len(paths)} silent, not written)' if len(paths) < len(songs) else '')
+    return f'wrote {len(paths)} {a.model} samples to {a.out}' + (f' ({len(songs) - len(paths)} silent, not written)'
+                                                                 if len(paths) < len(songs) else '')
 
 def _cmd_plagiarism(a):
     import json
@@ -252,7 +261,8 @@ def _cmd_plagiarism(a):
     if a.json: return json.dumps(rep, indent=2)
     r, l = rep['longest_copied_run'], rep['lcs']
     return (f"{src}: longest copied run {r['notes']} notes ({r['seconds']:.1f} s) from {r['source']}; "
-            f"LCS {l['length']} notes ({l['ratio']:.0%}) with {l['source']}; copy rate {rep['copy_rate']:.0%} of {rep['copy_n']}-grams")
+            f"LCS {l['length']} notes ({l['ratio']:.0%}) with {l['source']}; "
+            f"copy rate {rep['copy_rate']:.0%} of {rep['copy_n']}-grams")
 
 def _cmd_render(a):
     from deep_symphony.render import render

@@ -39,7 +39,7 @@ class ParamsError(DeepSymphonyError, ValueError):
 class MusicConversionError(DeepSymphonyError):
     "A file (or one tune in it) cannot be turned into a `Song`."
     def __init__(self, path, reason:str, tune:str|None=None):
-        self.path, self.reason, self.tune = str(path), str(reason).strip().splitlines()[0] if str(reason).strip() else 'unknown error', tune
+        self.path, self.reason, self.tune = str(path), (str(reason).strip() or 'unknown error').splitlines()[0], tune
         where = self.path + (f' [tune {tune}]' if tune is not None else '')
         super().__init__(f'{where}: {self.reason}')
 
@@ -138,7 +138,8 @@ def check_params(params:Mapping, # the block to check
                  required:bool=True # every schema key must be present
                 ) -> dict:
     "Validate `params` against `schema`; raise `ParamsError` naming the first bad key. A dict spec is a nested block."
-    if dataclasses.is_dataclass(schema) or isinstance(schema, tuple): schema = block_schema(*(schema if isinstance(schema, tuple) else (schema,)))
+    if dataclasses.is_dataclass(schema): schema = (schema,)
+    if isinstance(schema, tuple): schema = block_schema(*schema)
     out = {}
     if not isinstance(params, Mapping): raise ParamsError(f'{where}: expected a mapping, got {params!r}')
     for k in params:
@@ -150,7 +151,8 @@ def check_params(params:Mapping, # the block to check
         v = params[k]
         if isinstance(spec, Mapping):
             out[k] = check_params(v, spec, f'{where}.{k}', required); continue
-        typ, check, hint = (spec if isinstance(spec, tuple) and len(spec) == 3 and callable(spec[1]) else (spec, None, ''))
+        typ, check, hint = (spec if isinstance(spec, tuple) and len(spec) == 3 and callable(spec[1])
+                            else (spec, None, ''))
         types = typ if isinstance(typ, tuple) else (typ,)
         ok = isinstance(v, types) and not (isinstance(v, bool) and bool not in types)
         if not ok and float in types and isinstance(v, int) and not isinstance(v, bool): ok, v = True, float(v)
@@ -197,11 +199,12 @@ def knobs(cls) -> dict[str, dataclasses.Field]:
     return {f.name: f for f in dataclasses.fields(cls) if f.metadata.get('knob')}
 
 def _types(t) -> tuple:
-    if isinstance(t, types.UnionType) or typing.get_origin(t) is typing.Union: return tuple(x for a in typing.get_args(t) for x in _types(a))
+    if isinstance(t, types.UnionType) or typing.get_origin(t) is typing.Union:
+        return tuple(x for a in typing.get_args(t) for x in _types(a))
     return (type(None),) if t is None else (typing.get_origin(t) or t,)
 
 def block_schema(*configs) -> dict:
-    "The params schema of a block made of the knobs of `configs`: `{section: {key: (types, check, hint)}}` (flat knobs at the top)."
+    "The params schema of the knobs of `configs`: `{section: {key: (types, check, hint)}}` (flat knobs at the top)."
     out: dict = {}
     for cls in configs:
         hints = typing.get_type_hints(cls)
@@ -225,17 +228,17 @@ def config_from(cls, block:Mapping, # a checked params block, sections included
 PARAM_BLOCKS: dict[str, tuple] = {}   # block of params.yaml -> the config classes of a stage that is not a model
 
 def register_block(name:str, *configs):
-    "Declare that block `name` of params.yaml holds the knobs of `configs` (a stage's; models register through their class)."
+    "Declare that params.yaml block `name` holds the knobs of `configs` (a stage's; models register via their class)."
     PARAM_BLOCKS[name] = configs
     return configs[0]
 
 def tiny_params(*configs, complete:bool=False, **overrides) -> dict:
-    "The params block of a small run: every knob that declares a `tiny` value (`complete`: every knob, at its default otherwise), then `overrides` (`section={...}`) on top."
+    "Small-run params: knobs' `tiny` values (`complete`: all knobs, else default), then `overrides` (`section={...}`)."
     out: dict = {}
     for cls in configs:
         for name, f in knobs(cls).items():
-            if f.metadata['tiny'] is None and not complete: continue
-            sec = f.metadata['section']
-            (out.setdefault(sec, {}) if sec else out)[name] = f.default if f.metadata['tiny'] is None else f.metadata['tiny']
+            sec, tiny = f.metadata['section'], f.metadata['tiny']
+            if tiny is None and not complete: continue
+            (out.setdefault(sec, {}) if sec else out)[name] = f.default if tiny is None else tiny
     for sec, vals in overrides.items(): out[sec] = out.get(sec, {}) | vals
     return out

@@ -24,7 +24,7 @@ __all__ = ['EMBEDDED_CORPORA', 'MUSIC_SUFFIXES', 'SPLITS', 'music21_corpus_dir',
 
 # %% ../nbs/02_corpora.ipynb #7bb8e0bf
 EMBEDDED_CORPORA = {           # corpus -> [(music21 corpus folder, file pattern)]
-    'folk': [('oneills1850', '*.abc'), ('ryansMammoth', '*.abc'), ('airdsAirs', '*.abc'), ('nottingham-dataset', '*.abc')],
+    'folk': [(f, '*.abc') for f in ('oneills1850', 'ryansMammoth', 'airdsAirs', 'nottingham-dataset')],
     'chorales': [('bach', 'bwv*.mxl'), ('bach', 'bwv*.krn'), ('bach', 'bwv*.xml')],
 }
 
@@ -73,7 +73,7 @@ def split_abc_tunes(text:str) -> list[tuple[str, str]]:
         tid = _X_LINE.match(first).group(1) or str(len(out) + 1)
         seen[tid] = seen.get(tid, 0) + 1
         if seen[tid] > 1: tid = f'{tid}.{seen[tid]}'
-        fields = header + ([] if re.search(r'^L:', '\n'.join(header) + '\n' + rest, re.M) else ['L:1/8'])  # ABC's default length
+        fields = header + ([] if re.search(r'^L:', '\n'.join(header) + '\n' + rest, re.M) else ['L:1/8'])  # ABC default
         out.append((tid, '\n'.join([first] + fields) + '\n' + rest))
     return out
 
@@ -121,15 +121,18 @@ def read_music_file(path, # the file
             items = []
             for tid, tune in tunes:
                 key = content_hash(tune.partition('\n')[2])
-                try: items.append(_checked(CorpusItem(rel, tid, from_music21(_music21_parse(tune, 'abc'), f'{rel}#{tid}'), key=key, text=tune)))
-                except Exception as e: items.append(CorpusItem(rel, tid, error=f'unparsable ABC ({type(e).__name__}: {e})', key=key))
+                try: items.append(_checked(CorpusItem(rel, tid, from_music21(_music21_parse(tune, 'abc'),
+                                                                             f'{rel}#{tid}'), key=key, text=tune)))
+                except Exception as e:
+                    items.append(CorpusItem(rel, tid, error=f'unparsable ABC ({type(e).__name__}: {e})', key=key))
             return items
         if suffix in ('.mxl', '.musicxml', '.xml', '.krn'):
             score = _music21_parse(path)
             scores = list(score.scores) if hasattr(score, 'scores') and len(score.scores) else [score]
-            if len(scores) == 1: return [_checked(CorpusItem(rel, song=from_music21(scores[0], rel), key=content_hash(data)))]
-            return [_checked(CorpusItem(rel, str(i + 1), from_music21(s, f'{rel}#{i + 1}'), key=content_hash(data + bytes([i % 256]))))
-                    for i, s in enumerate(scores)]
+            if len(scores) == 1:
+                return [_checked(CorpusItem(rel, song=from_music21(scores[0], rel), key=content_hash(data)))]
+            return [_checked(CorpusItem(rel, str(i + 1), from_music21(s, f'{rel}#{i + 1}'),
+                                        key=content_hash(data + bytes([i % 256])))) for i, s in enumerate(scores)]
         return [CorpusItem(rel, error=f'not a music file ({suffix or "no suffix"})')]
     except MusicConversionError as e: return [CorpusItem(rel, error=e.reason)]
     except Exception as e:
@@ -162,7 +165,8 @@ def scan_corpus(root) -> list[Path]:
     "Every file under `root` (recursive, sorted), hidden files and MAESTRO's CSV/JSON metadata aside."
     root = Path(root)
     if not root.is_dir(): raise DeepSymphonyError(f'{root}: no such corpus folder')
-    return sorted(p for p in root.rglob('*') if p.is_file() and not any(x.startswith('.') for x in p.relative_to(root).parts)
+    return sorted(p for p in root.rglob('*') if p.is_file()
+                  and not any(x.startswith('.') for x in p.relative_to(root).parts)
                   and not fnmatch.fnmatch(p.name, 'maestro-v*.[cj]s*'))
 
 def _read_one(args):

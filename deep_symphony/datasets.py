@@ -26,7 +26,7 @@ class RandomWindows:
                  pad:bool=False, # keep songs shorter than a window, padded with zeros
                  dtype=None): # the windows' dtype (default: the sequences')
         keep = [i for i in range(len(seqs)) if pad or len(seqs[i]) >= length]
-        if not keep: raise DeepSymphonyError(f'no song is {length} long: prepare a larger corpus or use shorter windows')
+        if not keep: raise DeepSymphonyError(f'no song is {length} long: prepare a larger corpus or shorten windows')
         self.seqs, self.index, self.length, self.transpose, self.encoder = seqs, keep, length, transpose, encoder
         first = np.asarray(seqs[keep[0]])
         self.shape, self.dtype = first.shape[1:], dtype or first.dtype
@@ -67,23 +67,24 @@ class EventWindows:
                  transpose:int=0, # augment with a random shift in [-transpose, transpose] semitones
                  controls:bool=False, # also return each window's control vector
                  enc:EventEncoder|None=None,
-                 control_every:int|None=None): # controls per chunk of this many events ((B, T, 15)) instead of one per window
+                 control_every:int|None=None): # one control per chunk of this many events ((B, T, 15)), not per window
         if len(events) == 0: raise DeepSymphonyError('no songs in this split: prepare a larger corpus')
-        self.enc, self.length, self.controls, self.control_every = enc or EventEncoder(), length, controls, control_every
+        self.enc, self.length = enc or EventEncoder(), length
+        self.controls, self.control_every = controls, control_every
         self.windows = RandomWindows(events, length + 1, transpose, self.enc, pad=True, dtype=np.int64)
 
     def batch(self, generator:torch.Generator, size:int) -> dict:
         "A batch dict: `x` (B, T) inputs, `targets` (B, T), and `control` (B, 15) or (B, T, 15) when asked."
-        T = self.length
+        T, k = self.length, self.control_every
         w, n = self.windows.draw(generator, size)
         x = torch.from_numpy(w); mask = torch.arange(T + 1)[None] < torch.from_numpy(n)[:, None]
         out = {'x': x[:, :-1], 'targets': x[:, 1:].masked_fill(~mask[:, 1:], IGNORE_INDEX)}
-        if self.controls and self.control_every:
+        if self.controls and k:
             ctl = torch.zeros(size, T, FEATURE_DIM)
             for b in range(size):
                 seq = w[b, :n[b]]
-                for a in range(0, T, self.control_every):
-                    if a < len(seq): ctl[b, a:a + self.control_every] = torch.from_numpy(window_control(seq[a:a + self.control_every + 1], self.enc))
+                for a in range(0, T, k):
+                    if a < len(seq): ctl[b, a:a + k] = torch.from_numpy(window_control(seq[a:a + k + 1], self.enc))
             out['control'] = ctl
         elif self.controls:
             out['control'] = torch.stack([torch.from_numpy(window_control(w[b, :n[b]], self.enc)) for b in range(size)])

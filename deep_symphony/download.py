@@ -32,11 +32,13 @@ class RemoteDataset:
     description: str = ''
 
 DATASETS = {
-    'maestro': RemoteDataset('maestro', 'https://storage.googleapis.com/magentadata/datasets/maestro/v3.0.0/maestro-v3.0.0-midi.zip',
-                             'maestro-v3.0.0-midi.zip', None,
-                             'MAESTRO v3.0.0, MIDI only: ~1,276 piano performances with train/validation/test splits in its CSV'),
-    'nottingham': RemoteDataset('nottingham', 'https://github.com/jukedeck/nottingham-dataset/archive/refs/heads/master.zip',
-                                'nottingham-dataset-master.zip', None, 'The Nottingham folk tunes (cleaned), ABC and MIDI'),
+    'maestro': RemoteDataset(
+        'maestro', 'https://storage.googleapis.com/magentadata/datasets/maestro/v3.0.0/maestro-v3.0.0-midi.zip',
+        'maestro-v3.0.0-midi.zip', None,
+        'MAESTRO v3.0.0, MIDI only: ~1,276 piano performances with train/validation/test splits in its CSV'),
+    'nottingham': RemoteDataset(
+        'nottingham', 'https://github.com/jukedeck/nottingham-dataset/archive/refs/heads/master.zip',
+        'nottingham-dataset-master.zip', None, 'The Nottingham folk tunes (cleaned), ABC and MIDI'),
 }
 
 # %% ../nbs/02a_download.ipynb #c9efa2b1
@@ -77,7 +79,7 @@ def download(url:str, # http(s) or file URL
     digest = sha256_file(part)
     if sha256 is not None and digest != sha256:
         part.unlink()
-        raise ChecksumError(f'{dest.name}: SHA-256 {digest} differs from the expected {sha256}; the partial file was removed')
+        raise ChecksumError(f'{dest.name}: SHA-256 {digest} differs from the expected {sha256}; partial file removed')
     os.replace(part, dest)
     dest.with_name(dest.name + '.sha256').write_text(f'{digest}  {dest.name}\n')
     return dest
@@ -89,7 +91,7 @@ def extract(archive, out) -> list[Path]:
     root = out.resolve()
     def safe(name):
         p = (out / name).resolve()
-        if p != root and root not in p.parents: raise DownloadError(f'{archive.name}: member {name!r} would land outside {out}')
+        if p != root and root not in p.parents: raise DownloadError(f'{archive.name}: member {name!r} is outside {out}')
         return p
     if zipfile.is_zipfile(archive):
         with zipfile.ZipFile(archive) as z:
@@ -99,7 +101,7 @@ def extract(archive, out) -> list[Path]:
         with tarfile.open(archive) as t:
             members = [m for m in t.getmembers() if m.isfile() or m.isdir()]
             for m in members: safe(m.name)
-            t.extractall(out, members=members, filter='data') if hasattr(tarfile, 'data_filter') else t.extractall(out, members=members)
+            t.extractall(out, members=members, **({'filter': 'data'} if hasattr(tarfile, 'data_filter') else {}))
             return [out / m.name for m in members if m.isfile()]
     raise DownloadError(f'{archive.name}: not a zip or tar archive')
 
@@ -108,7 +110,7 @@ def fetch_dataset(name:str, # a key of `DATASETS`
                   url:str|None=None, sha256:str|None=None, # override the registry (mirrors, tests)
                   progress:bool=False) -> Path:
     "Download (resuming) and extract dataset `name` under `root/name`; returns that folder."
-    if name not in DATASETS: raise DeepSymphonyError(f'unknown dataset {name!r} (expected one of {", ".join(DATASETS)})')
+    if name not in DATASETS: raise DeepSymphonyError(f'unknown dataset {name!r} (expected {" or ".join(DATASETS)})')
     ds = DATASETS[name]; target = Path(root) / name
     done = target / '.extracted'
     archive = download(url or ds.url, Path(root) / ds.filename, sha256 or ds.sha256, progress=progress)

@@ -43,7 +43,7 @@ class EventEncoder:
                  max_shift_steps:int=100, # longest single TIME_SHIFT, in steps
                  velocity_bins:int=32, # number of VELOCITY events
                  use_velocity:bool=True): # False: no VELOCITY events; notes decode at `DEFAULT_VELOCITY`
-        if steps_per_second <= 0 or max_shift_steps <= 0 or velocity_bins <= 0: raise ValueError('sizes must be positive')
+        if min(steps_per_second, max_shift_steps, velocity_bins) <= 0: raise ValueError('sizes must be positive')
         self.steps_per_second, self.max_shift_steps = steps_per_second, max_shift_steps
         self.velocity_bins, self.use_velocity = velocity_bins, use_velocity
         self.note_on, self.note_off, self.time_shift = 0, NUM_PITCHES, 2 * NUM_PITCHES
@@ -117,8 +117,8 @@ class EventEncoder:
         for p, held in sounding.items():
             for s, v in held: close(p, s, v, now)
         a = np.array(rows, dtype=float).reshape(-1, 4)
-        sps = self.steps_per_second
-        return Song(make_notes(a[:, 0].astype(int), a[:, 1] / sps, a[:, 2] / sps, a[:, 3].astype(int)), tempo=tempo, name=name)
+        a[:, 1:3] /= self.steps_per_second
+        return Song(make_notes(a[:, 0].astype(int), a[:, 1], a[:, 2], a[:, 3].astype(int)), tempo=tempo, name=name)
 
     def describe(self, ids) -> list[str]:
         "Readable names of `ids`, e.g. `['VELOCITY(19)', 'NOTE_ON(60)', 'TIME_SHIFT(50)']`."
@@ -214,7 +214,7 @@ class NoteTupleEncoder:
     def decode(self, tuples, name:str='') -> Song:
         "The song whose notes `tuples` describe (durations and velocities are clipped to valid values)."
         t = np.asarray(tuples, dtype=np.float64)
-        if t.ndim != 2 or t.shape[1] != 4: raise EncodingError(f'expected note tuples of shape (notes, 4), got {t.shape}')
+        if t.ndim != 2 or t.shape[1] != 4: raise EncodingError(f'expected note tuples shaped (notes, 4), got {t.shape}')
         dur = np.maximum(t[:, 1], 0); start = np.empty(len(t)); prev_end = 0.0
         for i in range(len(t)):                  # each onset depends on the previous note's end
             start[i] = max(prev_end + t[i, 2], 0.0); prev_end = start[i] + dur[i]
@@ -223,9 +223,9 @@ class NoteTupleEncoder:
 
 # %% ../nbs/03_encoders.ipynb #2c648fd6
 class SubsequenceEncoder:
-    "Songs as consecutive subsequences of `notes` notes, each note (pitch, time-to-next-onset bucket): (subsequences, 2·notes)."
-    TIME_EDGES = np.array([0.0, 0.04, 0.09, 0.13, 0.19, 0.27, 0.38, 0.55, 0.77, 1.1, 1.6])    # bucket k: [edge k, edge k+1)
-    TIME_VALUES = np.array([0.0, 0.06, 0.11, 0.16, 0.23, 0.32, 0.46, 0.65, 0.92, 1.3, 1.9, 2.6])  # seconds a bucket decodes to
+    "Songs as (subsequences, 2·notes) tokens: runs of `notes` notes, each note (pitch, time-to-next-onset bucket)."
+    TIME_EDGES = np.array([0.0, 0.04, 0.09, 0.13, 0.19, 0.27, 0.38, 0.55, 0.77, 1.1, 1.6])  # bucket k: edges k to k+1
+    TIME_VALUES = np.array([0.0, 0.06, 0.11, 0.16, 0.23, 0.32, 0.46, 0.65, 0.92, 1.3, 1.9, 2.6])  # decoded seconds
     time_token0 = NUM_PITCHES
     bos = NUM_PITCHES + len(TIME_VALUES)   # the decoders' start token
     vocab_size = bos + 1
@@ -265,7 +265,7 @@ class SubsequenceEncoder:
 
 # %% ../nbs/03_encoders.ipynb #b3d7ae37
 def match_notes(a:Song, b:Song, tol:float) -> np.ndarray:
-    "For each note of `a`, the index of a note of `b` with the same pitch and onset within `tol` seconds, or -1 (one-to-one, greedy in time)."
+    "Index of a same-pitch `b` note with onset within `tol` s for each note of `a`, or -1 (one-to-one, greedy in time)."
     out = np.full(len(a), -1)
     for p in np.union1d(np.unique(a.pitch), []).astype(int):
         ia = np.nonzero(a.pitch == p)[0]; ib = np.nonzero(b.pitch == p)[0]
@@ -292,8 +292,8 @@ def roundtrip_report(song:Song, enc:EventEncoder|None=None) -> dict:
     vel_ok = ok.copy()
     if enc.use_velocity: vel_ok[ok] = np.abs(d.velocity[m[ok]].astype(int) - song.velocity[ok]) < enc.bin_size
     n = max(len(song), 1)
-    return dict(notes=len(song), decoded_notes=len(d), events=int(len(ids)),
-                onset_match=float(ok.sum() / n), end_match=float(end_ok.sum() / n), velocity_match=float(vel_ok.sum() / n))
+    return dict(notes=len(song), decoded_notes=len(d), events=int(len(ids)), onset_match=float(ok.sum() / n),
+                end_match=float(end_ok.sum() / n), velocity_match=float(vel_ok.sum() / n))
 
 @dataclass
 class Roundtrip:

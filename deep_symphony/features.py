@@ -26,17 +26,18 @@ DENSITY_SCALE = 10.0            # notes per second that map to 1.0 in the vector
 @dataclass(frozen=True)
 class Control:
     "A conditioning control: what the music should sound like."
-    histogram: np.ndarray = field(default_factory=lambda: np.full(NUM_PITCH_CLASSES, 1 / NUM_PITCH_CLASSES))  # sums to 1
+    histogram: np.ndarray = field(default_factory=lambda: np.full(NUM_PITCH_CLASSES, 1 / NUM_PITCH_CLASSES))  # sum is 1
     pitch_mean: float = 64.0    # MIDI pitch, duration-weighted mean
     pitch_range: float = 24.0   # semitones between the lowest and highest note
     density: float = 4.0        # note onsets per second
     def vector(self) -> np.ndarray:
         "The (15,) float32 vector fed to a model: histogram, mean/127, range/127, density/`DENSITY_SCALE`."
-        return np.concatenate([self.histogram, [self.pitch_mean / 127, self.pitch_range / 127, self.density / DENSITY_SCALE]]).astype(np.float32)
+        return np.concatenate([self.histogram, [self.pitch_mean / 127, self.pitch_range / 127,
+                                                self.density / DENSITY_SCALE]]).astype(np.float32)
     @classmethod
     def from_vector(cls, v) -> Control:
         v = np.asarray(v, dtype=np.float64)
-        if v.shape != (FEATURE_DIM,): raise DeepSymphonyError(f'a control vector has {FEATURE_DIM} values, got shape {v.shape}')
+        if v.shape != (FEATURE_DIM,): raise DeepSymphonyError(f'a control has {FEATURE_DIM} values, got {v.shape}')
         return cls(v[:12] / max(v[:12].sum(), 1e-9), v[12] * 127, v[13] * 127, v[14] * DENSITY_SCALE)
 
 # %% ../nbs/03b_features.ipynb #b60eadf6
@@ -51,8 +52,8 @@ def song_control(song:Song, duration:float|None=None # seconds the song spans (d
     if not len(song): return Control(density=0.0)
     w = song.end - song.start
     mean = float(np.average(song.pitch, weights=w)) if w.sum() > 0 else float(song.pitch.mean())
-    dur = duration or song.duration
-    return Control(pitch_class_histogram(song), mean, float(song.pitch.max() - song.pitch.min()), len(song) / max(dur, 1e-9))
+    dur = max(duration or song.duration, 1e-9)
+    return Control(pitch_class_histogram(song), mean, float(song.pitch.max() - song.pitch.min()), len(song) / dur)
 
 def window_controls(song:Song, window:float=4.0, hop:float|None=None) -> np.ndarray:
     "(windows, 15) control vectors of consecutive `window`-second slices (every `hop` seconds, default `window`)."
@@ -63,12 +64,12 @@ def window_controls(song:Song, window:float=4.0, hop:float|None=None) -> np.ndar
 # %% ../nbs/03b_features.ipynb #2dd5f2f2
 _MAJOR = {0: 2, 2: 1, 4: 1, 5: 1, 7: 2, 9: 1, 11: 1}
 _MINOR = {0: 2, 2: 1, 3: 1, 5: 1, 7: 2, 8: 1, 10: 1}
-_TONICS = {'C': 0, 'C#': 1, 'Db': 1, 'D': 2, 'D#': 3, 'Eb': 3, 'E': 4, 'F': 5, 'F#': 6, 'Gb': 6, 'G': 7, 'G#': 8, 'Ab': 8,
-           'A': 9, 'A#': 10, 'Bb': 10, 'B': 11}
+_TONICS = {'C': 0, 'C#': 1, 'Db': 1, 'D': 2, 'D#': 3, 'Eb': 3, 'E': 4, 'F': 5, 'F#': 6, 'Gb': 6, 'G': 7, 'G#': 8,
+           'Ab': 8, 'A': 9, 'A#': 10, 'Bb': 10, 'B': 11}
 PRESETS = {   # name -> fields of `Control` it sets
     'neutral': {}, 'high': {'pitch_mean': 84.0, 'pitch_range': 18.0}, 'low': {'pitch_mean': 45.0, 'pitch_range': 18.0},
-    'sparse': {'density': 1.5}, 'dense': {'density': 12.0}, 'narrow': {'pitch_range': 8.0}, 'wide': {'pitch_range': 48.0},
-}
+    'sparse': {'density': 1.5}, 'dense': {'density': 12.0}, 'narrow': {'pitch_range': 8.0},
+    'wide': {'pitch_range': 48.0}}
 
 def key_histogram(tonic:str, mode:str='major') -> np.ndarray:
     "Pitch-class histogram of a key, e.g. `key_histogram('G', 'minor')`."
@@ -88,7 +89,7 @@ def preset(name:str) -> Control:
         m = re.fullmatch(r'([A-G][#b]?)-(major|minor)', part)
         if m: c = replace(c, histogram=key_histogram(*m.groups()))
         elif part in PRESETS: c = replace(c, **PRESETS[part])
-        else: raise DeepSymphonyError(f'unknown condition {part!r} (presets: {", ".join(PRESETS)}, or a key like C-major)')
+        else: raise DeepSymphonyError(f'unknown condition {part!r} (presets: {", ".join(PRESETS)}, keys like C-major)')
     return c
 
 def scale_share(song:Song, key:str='C-major') -> float:

@@ -18,7 +18,7 @@ __all__ = ['sample_next', 'control_schedule', 'generate']
 def sample_next(logits:torch.Tensor, # (B, V)
                 temperature:float=1.0, top_k:int=0, # 0: no top-k cut
                 greedy:bool=False, generator:torch.Generator|None=None) -> torch.Tensor:
-    "The next token of each row: argmax if `greedy`, else a sample from softmax(logits / temperature) over the `top_k` best."
+    "Each row's next token: argmax if `greedy`, else a sample from softmax(logits / temperature) over the `top_k` best."
     if greedy or temperature == 0: return logits.argmax(-1)
     if temperature < 0: raise DeepSymphonyError(f'temperature must be >= 0, got {temperature}')
     logits = logits / temperature
@@ -42,7 +42,7 @@ def control_schedule(spec, # None, preset spec, 'a>b>c', a (15,) vector or a (st
     a = torch.as_tensor(np.asarray(spec), dtype=torch.float32)
     if a.shape == (FEATURE_DIM,): return a.expand(steps, -1).clone()
     if a.shape == (steps, FEATURE_DIM): return a
-    raise DeepSymphonyError(f'a control schedule needs shape ({FEATURE_DIM},) or ({steps}, {FEATURE_DIM}), got {tuple(a.shape)}')
+    raise DeepSymphonyError(f'a control needs shape ({FEATURE_DIM},) or ({steps}, {FEATURE_DIM}), got {tuple(a.shape)}')
 
 # %% ../nbs/10_generate.ipynb #90203e89
 @torch.no_grad()
@@ -58,7 +58,7 @@ def generate(model, n:int=1, # sequences, sampled as one batch
     conditional = bool(getattr(model.config, 'control_dim', 0))
     ctl = control_schedule(control, steps + 1)
     if conditional and ctl is None: raise DeepSymphonyError('this model is conditional: give a control (e.g. C-major)')
-    if not conditional and ctl is not None: raise DeepSymphonyError('this model is not conditional: it takes no control')
+    if not conditional and ctl is not None: raise DeepSymphonyError('this model is not conditional: give no control')
     ctl = ctl.to(device) if ctl is not None else None
     at = lambda i: None if ctl is None else ctl[i].expand(n, -1)
     g = torch.Generator().manual_seed(seed) if seed is not None else None

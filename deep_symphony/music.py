@@ -126,7 +126,7 @@ def apply_sustain(notes:np.ndarray, intervals:np.ndarray) -> np.ndarray:
     "Extend notes released while the pedal is down (`intervals` from `pedal_intervals`) to its release."
     notes = notes.copy()
     if len(intervals) and len(notes):
-        i = np.searchsorted(intervals[:, 0], notes['end'], side='right') - 1   # last pedal-down at or before the release
+        i = np.searchsorted(intervals[:, 0], notes['end'], side='right') - 1  # last pedal-down at or before release
         held = (i >= 0) & (notes['end'] < intervals[np.maximum(i, 0), 1])
         notes['end'][held] = np.maximum(notes['end'][held], intervals[i[held], 1])
     return resolve_overlaps(notes)
@@ -149,7 +149,7 @@ def from_pretty_midi(pm:pretty_midi.PrettyMIDI, # a parsed MIDI file
         if sustain:
             cc = [(c.time, c.value) for c in inst.control_changes if c.number == SUSTAIN_CC]
             if cc:
-                iv = pedal_intervals([t for t, _ in cc], [v for _, v in cc], until=max(pm.get_end_time(), notes['end'].max()))
+                iv = pedal_intervals(*zip(*cc), until=max(pm.get_end_time(), notes['end'].max()))
                 notes = apply_sustain(notes, iv)
         parts.append(notes)
     notes = resolve_overlaps(np.concatenate(parts)) if parts else np.zeros(0, NOTE_DTYPE)
@@ -169,7 +169,7 @@ def to_pretty_midi(song:Song) -> pretty_midi.PrettyMIDI:
     pm.instruments.append(inst)
     if song.time_signature: pm.time_signature_changes.append(pretty_midi.TimeSignature(*song.time_signature, 0.0))
     if song.key:
-        try: pm.key_signature_changes.append(pretty_midi.KeySignature(pretty_midi.key_name_to_key_number(song.key), 0.0))
+        try: pm.key_signature_changes.append(pretty_midi.KeySignature(pretty_midi.key_name_to_key_number(song.key), 0.))
         except ValueError: pass
     return pm
 
@@ -222,7 +222,7 @@ def from_music21(score, # a music21 Score, Part or Stream
     a = np.array(rows, dtype=float).reshape(-1, 4)
     notes = make_notes(a[:, 0].astype(int), a[:, 1], a[:, 2], np.clip(a[:, 3], 1, 127).astype(int))
     shift = notes['start'].min() if len(notes) else 0.0     # pickup bars may start at a negative offset
-    notes['start'] -= shift; notes['end'] -= shift
+    notes['start'] -= shift; notes['end'] -= shift; notes = resolve_overlaps(notes)
     mm = flat.getElementsByClass(m21tempo.MetronomeMark).first()
     ts = flat.getElementsByClass(meter.TimeSignature).first()
     ks = flat.getElementsByClass(m21key.KeySignature).first()
@@ -232,7 +232,7 @@ def from_music21(score, # a music21 Score, Part or Stream
         try: key = pretty_midi.key_number_to_key_name(pretty_midi.key_name_to_key_number(
                         f'{k.tonic.name.replace("-", "b")} {k.mode}'))
         except ValueError: key = None
-    return Song(resolve_overlaps(notes), tempo=float(mm.getQuarterBPM()) if mm is not None and mm.getQuarterBPM() else None,
+    return Song(notes, tempo=float(mm.getQuarterBPM()) if mm is not None and mm.getQuarterBPM() else None,
                 time_signature=(ts.numerator, ts.denominator) if ts is not None else None, key=key, name=name)
 
 # %% ../nbs/01_music.ipynb #3e3a7db8
@@ -243,7 +243,7 @@ def transpose(song:Song, semitones:int) -> Song:
     key = song.key
     if key:
         try: key = pretty_midi.key_number_to_key_name((pretty_midi.key_name_to_key_number(key) // 12) * 12
-                                                       + (pretty_midi.key_name_to_key_number(key) % 12 + semitones) % 12)
+                                                      + (pretty_midi.key_name_to_key_number(key) % 12 + semitones) % 12)
         except ValueError: key = None
     return song.replace(notes=n, key=key)
 

@@ -63,10 +63,12 @@ def save_ragged(folder, seqs:list[np.ndarray], names:list[str], dtype, **extra) 
 def load_ragged(folder) -> Ragged:
     "Read a ragged array written by `save_ragged`."
     folder = Path(folder)
-    if not (folder / 'data.npy').is_file(): raise DeepSymphonyError(f'{folder}: not a prepared split (no data.npy); run `deep-symphony prepare`')
+    if not (folder / 'data.npy').is_file():
+        raise DeepSymphonyError(f'{folder}: not a prepared split (no data.npy); run `deep-symphony prepare`')
     extra = {p.stem: np.load(p) for p in folder.glob('*.npy') if p.stem not in ('data', 'offsets')}
     extra |= {p.stem: json.loads(p.read_text()) for p in folder.glob('*.json') if p.stem != 'names'}
-    return Ragged(np.load(folder / 'data.npy'), np.load(folder / 'offsets.npy'), json.loads((folder / 'names.json').read_text()), extra)
+    return Ragged(np.load(folder / 'data.npy'), np.load(folder / 'offsets.npy'),
+                  json.loads((folder / 'names.json').read_text()), extra)
 
 def load_songs(prepared, split:str='train') -> list[Song]:
     "The songs of a prepared `split`, rebuilt from `notes/`."
@@ -86,11 +88,11 @@ _encodings = Check(lambda v: len(as_list(v)) > 0 and all(e in ENCODINGS for e in
 @dataclass
 class PrepareConfig:
     "The `prepare` block: raw corpus (data/) -> arrays (prepared/)."
-    encodings: list|str = knob(','.join(ENCODINGS), _encodings, 'any of notes, events, abc (a list or comma-separated)', '')
+    encodings: list|str = knob(','.join(ENCODINGS), _encodings, 'any of notes, events, abc (list or comma-joined)', '')
     steps_per_second: int = knob(100, positive, 'Performance RNN: 10 ms time-shift steps', '')
     max_shift_steps: int = knob(100, positive, 'one TIME_SHIFT covers at most this many steps', '')
     velocity_bins: int = knob(32, between(1, 127), '388 events in all with 32', '')
-    valid_fraction: float = knob(0.1, fraction, "content-hash split where the corpus defines none (MAESTRO's CSV wins)", '')
+    valid_fraction: float = knob(0.1, fraction, "content-hash split where the corpus has none (MAESTRO's CSV wins)", '')
     test_fraction: float = knob(0.1, fraction, 'likewise, the test split', '')
     workers: int = knob(2, positive, 'processes reading files', '')
 register_block('prepare', PrepareConfig)
@@ -108,16 +110,16 @@ def prepare(data, # the raw corpus folder
     files = scan_corpus(data)
     enc = EventEncoder(p['steps_per_second'], p['max_shift_steps'], p['velocity_bins'])
     by_split = {s: [] for s in SPLITS}; skipped = []; files_read = set()
-    for it in iter_corpus(data, workers=p['workers'], progress=progress, valid=p['valid_fraction'], test=p['test_fraction']):
+    for it in iter_corpus(data, p['workers'], progress, p['valid_fraction'], p['test_fraction']):
         if it.error is not None: skipped.append({'path': it.path, 'tune': it.tune, 'reason': it.error}); continue
         files_read.add(it.path); by_split[it.split].append(it)
     tmp = Path(tempfile.mkdtemp(dir=out.parent if out.parent.exists() else None, prefix=f'.{out.name}.'))
     try:
-        report = {'data': str(data), 'files': len(files), 'files_read': len(files_read), 'tunes': 0, 'notes': 0, 'events': 0,
-                  'splits': {}, 'encodings': {}, 'skipped': skipped}
+        report = {'data': str(data), 'files': len(files), 'files_read': len(files_read), 'tunes': 0, 'notes': 0,
+                  'events': 0, 'splits': {}, 'encodings': {}, 'skipped': skipped}
         if 'abc' in p['encodings']:
-            tok = ABCTokenizer.fit(it.text for it in by_split['train'] if it.text)
-            tok.save(tmp / 'abc' / 'vocab.json'); report['encodings']['abc'] = {'vocab_size': tok.vocab_size, 'mode': tok.mode}
+            tok = ABCTokenizer.fit(it.text for it in by_split['train'] if it.text); tok.save(tmp / 'abc' / 'vocab.json')
+            report['encodings']['abc'] = {'vocab_size': tok.vocab_size, 'mode': tok.mode}
         if 'events' in p['encodings']:
             report['encodings']['events'] = {'vocab_size': enc.vocab_size, 'steps_per_second': enc.steps_per_second,
                                              'max_shift_steps': enc.max_shift_steps, 'velocity_bins': enc.velocity_bins}
@@ -129,15 +131,16 @@ def prepare(data, # the raw corpus folder
                 save_ragged(tmp / 'notes' / split, [it.song.notes for it in items], names, NOTE_DTYPE)
             if 'events' in p['encodings']:
                 ev = [enc.encode(it.song) for it in items]
-                ctl = np.stack([song_control(it.song).vector() for it in items]) if items else np.zeros((0, 15), np.float32)
+                ctl = np.array([song_control(it.song).vector() for it in items], np.float32).reshape(-1, 15)
                 save_ragged(tmp / 'events' / split, ev, names, np.uint16, controls=ctl)
                 counts['events'] = int(sum(len(e) for e in ev))
             if 'abc' in p['encodings']:
                 abc = [(it, *tok.encode_tune(it.text)) for it in items if it.text]
-                save_ragged(tmp / 'abc' / split, [a[1] for a in abc], [a[0].name for a in abc], np.uint16, headers=[a[2] for a in abc])
+                save_ragged(tmp / 'abc' / split, [a[1] for a in abc], [a[0].name for a in abc], np.uint16,
+                            headers=[a[2] for a in abc])
                 counts['abc_tunes'] = len(abc); counts['abc_tokens'] = int(sum(len(a[1]) for a in abc))
-            report['splits'][split] = counts
-            report['tunes'] += counts['songs']; report['notes'] += counts['notes']; report['events'] += counts.get('events', 0)
+            report['splits'][split] = counts; report['tunes'] += counts['songs']
+            report['notes'] += counts['notes']; report['events'] += counts.get('events', 0)
         write_json(tmp / 'report.json', report)
         old = out.with_name(f'.{out.name}.old')
         if old.exists(): shutil.rmtree(old)

@@ -69,11 +69,13 @@ def synthesize(song:Song, sample_rate:int=SAMPLE_RATE, backend:str='auto' # 'aut
     "`(audio, backend)`: float32 mono audio in [-1, 1] and the backend that made it."
     sf2 = find_soundfont() if backend in ('auto', 'fluidsynth') else None
     if backend == 'fluidsynth' and (sf2 is None or not fluidsynth_available()):
-        raise DeepSymphonyError('FluidSynth rendering needs pyfluidsynth, the FluidSynth library and a SoundFont (e.g. apt-get install fluidsynth timgm6mb-soundfont)')
+        raise DeepSymphonyError('FluidSynth rendering needs pyfluidsynth, the FluidSynth library and a SoundFont '
+                                '(e.g. apt-get install fluidsynth timgm6mb-soundfont)')
     if sf2 is not None and fluidsynth_available():
-        audio, used = to_pretty_midi(song).fluidsynth(fs=sample_rate, synthesizer=str(sf2)).astype(np.float32), 'fluidsynth'
+        audio = to_pretty_midi(song).fluidsynth(fs=sample_rate, synthesizer=str(sf2)).astype(np.float32)
+        used = 'fluidsynth'
     else:
-        if backend == 'auto': logger.warning('FluidSynth or a SoundFont is missing: rendering with the plain synthesiser')
+        if backend == 'auto': logger.warning('FluidSynth or a SoundFont is missing: using the plain synthesiser')
         audio, used = plain_synth(song, sample_rate), 'plain'
     peak = float(np.abs(audio).max()) if len(audio) else 0.0
     return (audio / peak * 0.9 if peak > 0 else audio).astype(np.float32), used
@@ -102,8 +104,8 @@ def plot_piano_roll(song:Song, ax=None, # draw into this matplotlib Axes (defaul
     if ax is None: _, ax = plt.subplots(figsize=(10, 3.5))
     rects = [Rectangle((s, p - 0.4), e - s, 0.8) for p, s, e, _ in song.notes.tolist()]
     rgb = to_rgb(color)
-    pc = PatchCollection(rects, facecolor=[(*rgb, 0.25 + 0.75 * v / 127) for v in song.velocity.tolist()], edgecolor='none')
-    ax.add_collection(pc)
+    ax.add_collection(PatchCollection(rects, facecolor=[(*rgb, 0.25 + 0.75 * v / 127) for v in song.velocity.tolist()],
+                                      edgecolor='none'))
     lo, hi = (int(song.pitch.min()), int(song.pitch.max())) if len(song) else (60, 72)
     ax.set_xlim(0, max(song.duration, 1e-3)); ax.set_ylim(lo - 2, hi + 2)
     ax.set_xlabel('time (s)'); ax.set_ylabel('MIDI pitch'); ax.set_title(title if title is not None else song.name)
@@ -144,7 +146,7 @@ def write_samples(songs:list[Song], out_dir, # samples/<model>
                   wav:bool=True, png:bool=True,
                   columns:dict|None=None, # extra leaderboard columns of this setting (e.g. {'nll': 1.9})
                   start:int=0) -> list[Path]:
-    "Write `songs` as MIDI (+ WAV, piano-roll PNG), numbered from `start`; record `columns` under `setting` in `manifest.json`. Returns the MIDI paths (silent songs have none)."
+    "Write non-silent `songs` as MIDI (+ WAV, PNG) numbered from `start`, `columns` under `setting` in `manifest.json`."
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True); paths = []
     for i, song in enumerate(songs, start):
         if not len(song): continue                   # nothing to hear; the chapters' measures count silent samples

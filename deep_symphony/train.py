@@ -52,10 +52,10 @@ class TrainConfig:
     weight_decay: float = knob(0.0, non_negative, "AdamW's decoupled weight decay", 'train')
     grad_clip: float = knob(1.0, non_negative, 'max global gradient norm (0: no clipping)', 'train')
     warmup_steps: int = knob(50, non_negative, 'linear warm-up from 0', 'train', tiny=2)
-    schedule: str = knob('cosine', one_of('cosine', 'constant'), "'cosine' (down to min_lr_ratio × lr) or 'constant'", 'train')
+    schedule: str = knob('cosine', one_of('cosine', 'constant'), 'cosine (to min_lr_ratio × lr) or constant', 'train')
     min_lr_ratio: float = knob(0.1, unit_interval, 'the cosine ends at this share of lr', 'train')
     eval_every: int = knob(200, positive, 'validate every this many steps (and at the end)', 'train', tiny=10)
-    checkpoint_every: int = knob(100, positive, 'write last.pt every this many steps (and at the end)', 'train', tiny=10)
+    checkpoint_every: int = knob(100, positive, 'save last.pt every this many steps (and at the end)', 'train', tiny=10)
     seed: int = knob(0, None, 'seeds the model initialisation and every batch', 'train')
     device: str|None = knob(None, _device, 'None: CUDA, then MPS, then CPU', 'train')
 
@@ -86,7 +86,7 @@ def register_model(cls):
     MODELS[cls.name] = cls; return cls
 
 def registered_models() -> dict[str, type]:
-    "Every registered model that can be trained and sampled, by name (the modules of `deep_symphony.models` are imported first)."
+    "Every registered model that can be trained and sampled, by name (all of `deep_symphony.models` is imported first)."
     import pkgutil
 
     import deep_symphony.models as pkg
@@ -94,7 +94,7 @@ def registered_models() -> dict[str, type]:
     return {k: MODELS[k] for k in sorted(MODELS) if hasattr(MODELS[k], 'fit') and hasattr(MODELS[k], 'sample_songs')}
 
 def build(cls, config, seed:int) -> nn.Module:
-    "A new model of class `cls`, its initial weights drawn after seeding every RNG with `seed` (the one place seeding happens)."
+    "A new `cls` model, its initial weights drawn after seeding every RNG with `seed` (the one place seeding happens)."
     seed_everything(seed)
     return cls(config)
 
@@ -102,13 +102,13 @@ def save_checkpoint(path, model:nn.Module, optimizer=None, **extra) -> Path:
     "Write a self-describing checkpoint of `model` atomically."
     model = getattr(model, 'module', model)
     payload = {'format': CHECKPOINT_FORMAT, 'model_name': model.name, 'model_config': asdict(model.config),
-               'model': model.state_dict()} | ({'optimizer': optimizer.state_dict()} if optimizer is not None else {}) | extra
-    with atomic_write(path) as f: torch.save(payload, f)
+               'model': model.state_dict()} | ({'optimizer': optimizer.state_dict()} if optimizer is not None else {})
+    with atomic_write(path) as f: torch.save(payload | extra, f)
     return Path(path)
 
 def load_checkpoint(path, model_name:str|None=None, # the expected model, or None for any
                     map_location='cpu') -> dict:
-    "Read a checkpoint (`weights_only=True`); a missing file, a foreign file or another model's checkpoint raise `DeepSymphonyError`."
+    "Read a checkpoint (`weights_only=True`); missing, foreign and other models' checkpoints raise `DeepSymphonyError`."
     path = Path(path)
     if not path.is_file(): raise DeepSymphonyError(f'{path}: no such checkpoint')
     try: ck = torch.load(path, map_location=map_location, weights_only=True)
@@ -124,7 +124,7 @@ def build_model(name:str, config:dict) -> nn.Module:
     if name not in MODELS:
         try: importlib.import_module(f'deep_symphony.models.{name}')
         except ModuleNotFoundError: pass
-    if name not in MODELS: raise DeepSymphonyError(f'unknown model {name!r} (known: {", ".join(sorted(MODELS)) or "none"})')
+    if name not in MODELS: raise DeepSymphonyError(f'no model {name!r} (known: {", ".join(sorted(MODELS)) or "none"})')
     cls = MODELS[name]
     return cls(cls.Config(**config))
 
@@ -137,21 +137,21 @@ def load_model(path, model_name:str|None=None, device:str='cpu') -> nn.Module:
 # %% ../nbs/08_train.ipynb #7206ebe5
 @torch.no_grad()
 def mean_loss(model:nn.Module, batches:Iterable[dict], device='cpu') -> float:
-    "Loss per counted target over all `batches` (each batch's mean loss weighted by its count of targets != `IGNORE_INDEX`)."
+    "Loss per counted target in `batches` (each batch's mean loss weighted by its count of targets != `IGNORE_INDEX`)."
     model = getattr(model, 'module', model); was = model.training; model.eval()
     total = count = 0.0
     for b in batches:
         b = {k: v.to(device) for k, v in b.items()}
         _, loss = model(**b)
         t = b.get('targets', b.get('y'))
-        n = float((t != IGNORE_INDEX).sum()) if t is not None and t.dtype == torch.long else float(t.numel() if t is not None else 1)
+        n = 1.0 if t is None else float((t != IGNORE_INDEX).sum() if t.dtype == torch.long else t.numel())
         total += float(loss) * n; count += n
     model.train(was)
     return total / max(count, 1.0)
 
 # %% ../nbs/08_train.ipynb #0412683d
 class MultiOptimizer:
-    "Named optimizers that act as one for the trainer: `param_groups`, `state_dict` and `load_state_dict` span them all."
+    "Named optimizers acting as one for the trainer: `param_groups`, `state_dict` and `load_state_dict` span them all."
     def __init__(self, **optimizers:torch.optim.Optimizer): self.optimizers = optimizers
     def __getitem__(self, name:str) -> torch.optim.Optimizer: return self.optimizers[name]
     @property
@@ -173,7 +173,7 @@ def make_optimizer(model:nn.Module, cfg:TrainConfig):
 
 # %% ../nbs/08_train.ipynb #bc7b7002
 def _world():
-    return int(os.environ.get('WORLD_SIZE', '1')), int(os.environ.get('RANK', '0')), int(os.environ.get('LOCAL_RANK', '0'))
+    return int(os.getenv('WORLD_SIZE', '1')), int(os.getenv('RANK', '0')), int(os.getenv('LOCAL_RANK', '0'))
 
 class Trainer:
     "Train `model` on `batches` for `config.steps` steps, checkpointing into `out_dir` and resuming from it."
@@ -191,7 +191,8 @@ class Trainer:
         if world > 1 and not dist.is_initialized():
             dist.init_process_group('nccl' if dev.startswith('cuda') else 'gloo')
         if dev == 'cuda' and world > 1: dev = f'cuda:{local}'; torch.cuda.set_device(local)
-        if self.cfg.batch_size % world: raise DeepSymphonyError(f'batch_size {self.cfg.batch_size} is not divisible by {world} processes')
+        if self.cfg.batch_size % world:
+            raise DeepSymphonyError(f'batch_size {self.cfg.batch_size} is not divisible by {world} processes')
         self.world, self.rank, self.dev = world, rank, dev
 
     def _resume(self):
@@ -200,15 +201,15 @@ class Trainer:
         if not last.is_file(): return
         ck = load_checkpoint(last, self.model.name, map_location=self.dev)
         if ck['model_config'] != asdict(self.model.config):
-            raise DeepSymphonyError(f'{last}: trained with another model config ({ck["model_config"]}); use another output folder')
+            raise DeepSymphonyError(f'{last}: has another model config ({ck["model_config"]}); use a new output folder')
         self.model.load_state_dict(ck['model']); self.opt.load_state_dict(ck['optimizer'])
         self.step, self.best_val, self.history = ck['step'], ck['best_val'], ck['history']
         torch.set_rng_state(ck['rng'])
 
     def _save(self, name:str, history:list[dict]):
         if self.rank == 0:
-            save_checkpoint(self.out / name, self.model, self.opt, step=self.step, best_val=self.best_val, history=history,
-                            rng=torch.get_rng_state(), train_config=asdict(self.cfg))
+            save_checkpoint(self.out / name, self.model, self.opt, step=self.step, best_val=self.best_val,
+                            history=history, rng=torch.get_rng_state(), train_config=asdict(self.cfg))
 
     def _train_step(self) -> dict:
         "One optimiser step (or one adversarial round) on the batch of this step; its record for the history."
@@ -231,7 +232,8 @@ class Trainer:
 
     def _validate(self, rec:dict):
         "Add the validation loss to `rec`; a new best writes `best.pt` (its history ending with `rec`)."
-        val = torch.tensor(self.evaluate(self.model) if self.rank == 0 else 0.0, dtype=torch.float64, device=self.dev)  # NCCL needs it on the GPU
+        # NCCL needs it on the GPU
+        val = torch.tensor(self.evaluate(self.model) if self.rank == 0 else 0.0, dtype=torch.float64, device=self.dev)
         if self.world > 1: dist.broadcast(val, 0)
         rec['val_loss'] = float(val)
         if self.best_val is None or rec['val_loss'] < self.best_val:
@@ -246,15 +248,17 @@ class Trainer:
                 'tokens_per_s': self.tokens / max(seconds, 1e-9) if self.tokens else None}
 
     def fit(self) -> dict:
-        "Train to `config.steps` (resuming from `out_dir/last.pt` if present); returns the summary also written to `metrics_path`."
+        "Train to `config.steps` (resuming from `out_dir/last.pt` if any); returns the summary, also in `metrics_path`."
         self._setup()
         self.model = self.model.to(self.dev)
         self.opt = make_optimizer(self.model, self.cfg)
-        if hasattr(self.model, 'train_step') and self.world > 1: raise DeepSymphonyError(f'{self.model.name}: adversarial models train in one process')
+        if hasattr(self.model, 'train_step') and self.world > 1:
+            raise DeepSymphonyError(f'{self.model.name}: adversarial models train in one process')
         self._resume()
         self.net = nn.parallel.DistributedDataParallel(self.model) if self.world > 1 else self.model
         from tqdm.auto import tqdm
-        bar = tqdm(total=self.cfg.steps, initial=self.step, desc=self.model.name, disable=not self.progress or self.rank != 0)
+        bar = tqdm(total=self.cfg.steps, initial=self.step, desc=self.model.name,
+                   disable=not self.progress or self.rank != 0)
         t0, self.tokens = time.time(), 0
         while self.step < self.cfg.steps:
             self.step += 1
@@ -269,8 +273,11 @@ class Trainer:
         if self.rank == 0:
             write_json(self.out / 'history.json', self.history, indent=0)
             # the learning curves for `dvc plots`, which wants records with the same fields
-            write_json(self.out / 'train_curve.json', [{k: v for k, v in h.items() if k != 'val_loss'} for h in self.history], indent=0)
-            write_json(self.out / 'val_curve.json', [{'step': h['step'], 'val_loss': h['val_loss']} for h in self.history if 'val_loss' in h], indent=0)
-            if self.metrics_path: write_json(self.metrics_path, {k: v for k, v in summary.items() if k != 'tokens_per_s'})
+            write_json(self.out / 'train_curve.json', [{k: v for k, v in h.items() if k != 'val_loss'}
+                                                       for h in self.history], indent=0)
+            write_json(self.out / 'val_curve.json', [{'step': h['step'], 'val_loss': h['val_loss']}
+                                                     for h in self.history if 'val_loss' in h], indent=0)
+            if self.metrics_path:
+                write_json(self.metrics_path, {k: v for k, v in summary.items() if k != 'tokens_per_s'})
         if self.world > 1: dist.barrier()
         return summary

@@ -19,7 +19,8 @@ from deep_symphony.prepare import prepare_tiny
 from deep_symphony.train import load_checkpoint
 
 TINY = tiny_params(*CharRNN.params_block, data={'window': 48, 'control_window': 16, 'eval_songs': 6},
-                   train={'steps': 60, 'lr': 0.01, 'warmup_steps': 5, 'eval_every': 20, 'checkpoint_every': 5, 'seed': 3, 'device': 'cpu'})
+                   train={'steps': 60, 'lr': 0.01, 'warmup_steps': 5, 'eval_every': 20, 'checkpoint_every': 5,
+                          'seed': 3, 'device': 'cpu'})
 
 
 @pytest.fixture(scope='module')
@@ -32,8 +33,8 @@ def corpus(tmp_path_factory):
 
 
 def train_cmd(corpus, out, *extra):
-    return [*CLI, 'train', 'charrnn', '--prepared', corpus / 'prepared', '--out', out, '--params', corpus / 'params.yaml',
-            '--no-progress', *extra]
+    return [*CLI, 'train', 'charrnn', '--prepared', corpus / 'prepared', '--out', out,
+            '--params', corpus / 'params.yaml', '--no-progress', *extra]
 
 
 def losses(out):
@@ -44,7 +45,8 @@ def test_sigkill_then_resume_ends_where_an_uninterrupted_run_ends(corpus, tmp_pa
     full = subprocess.run(list(map(str, train_cmd(corpus, tmp_path / 'full', '--metrics', tmp_path / 'full.json'))),
                           capture_output=True, text=True)
     assert full.returncode == 0, full.stderr
-    proc = subprocess.Popen(list(map(str, train_cmd(corpus, tmp_path / 'killed'))), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(list(map(str, train_cmd(corpus, tmp_path / 'killed'))),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     last, seen = tmp_path / 'killed' / 'last.pt', []
     deadline = time.time() + 120
     while time.time() < deadline:
@@ -55,8 +57,8 @@ def test_sigkill_then_resume_ends_where_an_uninterrupted_run_ends(corpus, tmp_pa
     proc.send_signal(signal.SIGKILL); proc.wait()
     assert seen and 25 <= seen[-1] < 60, seen
     step_at_kill = load_checkpoint(last)['step']
-    again = subprocess.run(list(map(str, train_cmd(corpus, tmp_path / 'killed', '--metrics', tmp_path / 'resumed.json'))),
-                           capture_output=True, text=True)
+    resume_cmd = train_cmd(corpus, tmp_path / 'killed', '--metrics', tmp_path / 'resumed.json')
+    again = subprocess.run(list(map(str, resume_cmd)), capture_output=True, text=True)
     assert again.returncode == 0, again.stderr
     a, b = json.loads((tmp_path / 'full.json').read_text()), json.loads((tmp_path / 'resumed.json').read_text())
     assert b['steps'] == a['steps'] == 60
@@ -69,7 +71,8 @@ def test_sigkill_then_resume_ends_where_an_uninterrupted_run_ends(corpus, tmp_pa
 
 
 def test_torchrun_two_processes_match_one(corpus, tmp_path):
-    one = subprocess.run(list(map(str, train_cmd(corpus, tmp_path / 'one', '--steps', 30))), capture_output=True, text=True)
+    one = subprocess.run(list(map(str, train_cmd(corpus, tmp_path / 'one', '--steps', 30))),
+                         capture_output=True, text=True)
     assert one.returncode == 0, one.stderr
     env = dict(os.environ, OMP_NUM_THREADS='1')
     two = subprocess.run([sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2', '-m',
@@ -87,22 +90,23 @@ def checkpoints(corpus):
     outs = {}
     for variant in ('vanilla', 'conditional'):
         out = corpus / f'models_{variant}'
-        r = run_cli(*train_cmd(corpus, out, '--steps', 20, *(['--conditional'] if variant == 'conditional' else []))[3:])
+        extra = ['--conditional'] if variant == 'conditional' else []
+        r = run_cli(*train_cmd(corpus, out, '--steps', 20, *extra)[3:])
         assert r.returncode == 0, r.stderr
         outs[variant] = out / 'best.pt'
     return outs
 
 
 def test_generate_writes_playable_samples(checkpoints, tmp_path):
-    r = run_cli('generate', 'charrnn', '--checkpoint', checkpoints['vanilla'], '--n', 3, '--steps', 300, '--temperature', 1.0,
-                '--out', tmp_path, '--wav', '--png', '--seed', 1)
+    r = run_cli('generate', 'charrnn', '--checkpoint', checkpoints['vanilla'], '--n', 3, '--steps', 300,
+                '--temperature', 1.0, '--out', tmp_path, '--wav', '--png', '--seed', 1)
     assert r.returncode == 0, r.stderr
     mids = sorted(tmp_path.glob('*.mid'))
     assert len(mids) == 3 and len(list(tmp_path.glob('*.wav'))) == 3 and len(list(tmp_path.glob('*.png'))) == 3
     songs = [read_midi(m) for m in mids]
     assert all(len(s) > 0 for s in songs)
-    r = run_cli('generate', 'charrnn', '--checkpoint', checkpoints['conditional'], '--n', 2, '--steps', 200, '--condition', 'high>low',
-                '--out', tmp_path / 'cond', '--top-k', 20)
+    r = run_cli('generate', 'charrnn', '--checkpoint', checkpoints['conditional'], '--n', 2, '--steps', 200,
+                '--condition', 'high>low', '--out', tmp_path / 'cond', '--top-k', 20)
     assert r.returncode == 0, r.stderr
     assert len(list((tmp_path / 'cond').glob('*.mid'))) == 2
 
@@ -124,7 +128,8 @@ def test_generate_bad_checkpoints_and_conditions(checkpoints, tmp_path):
         assert r.returncode == 2 and 'Traceback' not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
         return r.stderr
     assert 'no such checkpoint' in err('--checkpoint', tmp_path / 'missing.pt')
-    torch.save({'format': 'deep_symphony.checkpoint/1', 'model_name': 'seqae', 'model_config': {}, 'model': {}}, tmp_path / 'other.pt')
+    torch.save({'format': 'deep_symphony.checkpoint/1', 'model_name': 'seqae', 'model_config': {}, 'model': {}},
+               tmp_path / 'other.pt')
     assert "a 'seqae' checkpoint, not a 'charrnn' one" in err('--checkpoint', tmp_path / 'other.pt')
     (tmp_path / 'junk.pt').write_bytes(b'not a checkpoint')
     assert 'not a readable checkpoint' in err('--checkpoint', tmp_path / 'junk.pt')
@@ -136,5 +141,6 @@ def test_generate_bad_checkpoints_and_conditions(checkpoints, tmp_path):
 
 def test_train_bad_params_name_the_key(corpus, tmp_path):
     (tmp_path / 'p.yaml').write_text(yaml.safe_dump({'charrnn': {'train': {'stesp': 3}}}))
-    r = run_cli('train', 'charrnn', '--prepared', corpus / 'prepared', '--out', tmp_path / 'o', '--params', tmp_path / 'p.yaml')
+    r = run_cli('train', 'charrnn', '--prepared', corpus / 'prepared', '--out', tmp_path / 'o',
+                '--params', tmp_path / 'p.yaml')
     assert r.returncode == 2 and 'p.yaml: charrnn.train.stesp: unknown key' in r.stderr and 'Traceback' not in r.stderr

@@ -31,7 +31,8 @@ def test_bad_arguments(args, needles, tmp_path):
 
 def test_bad_input_files(tmp_path):
     (tmp_path / 'text.mid').write_text('hello')
-    one_line_error(run_cli('encode', tmp_path / 'text.mid', '-o', tmp_path / 'x.npy'), 'text.mid', 'not a readable MIDI file')
+    one_line_error(run_cli('encode', tmp_path / 'text.mid', '-o', tmp_path / 'x.npy'),
+                   'text.mid', 'not a readable MIDI file')
     np.save(tmp_path / 'ids.npy', np.array([3, 500]))
     one_line_error(run_cli('decode', tmp_path / 'ids.npy', '-o', tmp_path / 'x.mid'), 'event id 500')
     np.save(tmp_path / 'f.npy', np.array([0.5, 1.5]))
@@ -51,7 +52,8 @@ def test_bad_input_files(tmp_path):
 ])
 def test_bad_params(yaml_text, needles, tmp_path):
     (tmp_path / 'raw').mkdir(); (tmp_path / 'params.yaml').write_text(yaml_text)
-    line = one_line_error(run_cli('prepare', '--data', tmp_path / 'raw', '--out', tmp_path / 'out', '--params', tmp_path / 'params.yaml'), *needles)
+    r = run_cli('prepare', '--data', tmp_path / 'raw', '--out', tmp_path / 'out', '--params', tmp_path / 'params.yaml')
+    line = one_line_error(r, *needles)
     assert 'params.yaml' in line
     assert not (tmp_path / 'out').exists()
 
@@ -67,7 +69,8 @@ def test_params_check_names_the_bad_key(tmp_path):
     from conftest import ROOT
     text = (ROOT / 'params.yaml').read_text().replace('n_songs: 2', 'n_songs: two')
     (tmp_path / 'params.yaml').write_text(text)
-    one_line_error(run_cli('params', 'check', 'params.yaml', cwd=tmp_path), 'params.yaml: render_corpus.n_songs', 'expected int')
+    one_line_error(run_cli('params', 'check', 'params.yaml', cwd=tmp_path),
+                   'params.yaml: render_corpus.n_songs', 'expected int')
 
 
 def test_params_check_names_a_bad_seqae_subsequence_length(tmp_path):
@@ -75,7 +78,8 @@ def test_params_check_names_a_bad_seqae_subsequence_length(tmp_path):
     text = (ROOT / 'params.yaml').read_text()
     assert '    notes: 1 ' in text
     (tmp_path / 'params.yaml').write_text(text.replace('    notes: 1 ', '    notes: 0 ', 1))
-    one_line_error(run_cli('params', 'check', 'params.yaml', cwd=tmp_path), 'params.yaml: seqae.model.notes', 'must lie in 1..16')
+    one_line_error(run_cli('params', 'check', 'params.yaml', cwd=tmp_path),
+                   'params.yaml: seqae.model.notes', 'must lie in 1..16')
 
 
 def test_stdout_carries_only_results_even_under_ci(tmp_path):
@@ -85,6 +89,7 @@ def test_stdout_carries_only_results_even_under_ci(tmp_path):
     import sys
     code = ('import deep_symphony.cli, deep_symphony.render as r; r.fluidsynth_available(); '
             'import json, sys; sys.stdout.write(json.dumps({"ok": 1}))')
-    p = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, env={**os.environ, 'CI': 'true'}, cwd=tmp_path)
+    p = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                       env={**os.environ, 'CI': 'true'}, cwd=tmp_path)
     assert p.returncode == 0, p.stderr
     assert p.stdout == '{"ok": 1}'

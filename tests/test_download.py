@@ -67,10 +67,13 @@ def test_cli_download_nottingham_tarball(server, tmp_path):
         info = tarfile.TarInfo('nottingham-dataset-master/ABC_cleaned/jigs.abc'); info.size = len(data)
         t.addfile(info, io.BytesIO(data))
     digest = hashlib.sha256((srv_dir / 'nott.tar.gz').read_bytes()).hexdigest()
-    r = run_cli('data', 'download', 'nottingham', '--out', tmp_path / 'raw', '--url', f'{url}/nott.tar.gz', '--sha256', digest)
+    r = run_cli('data', 'download', 'nottingham', '--out', tmp_path / 'raw', '--url', f'{url}/nott.tar.gz',
+                '--sha256', digest)
     assert r.returncode == 0, r.stderr
-    assert (tmp_path / 'raw' / 'nottingham' / 'nottingham-dataset-master' / 'ABC_cleaned' / 'jigs.abc').read_bytes() == data
-    r = run_cli('data', 'download', 'nottingham', '--out', tmp_path / 'raw2', '--url', f'{url}/nott.tar.gz', '--sha256', '0' * 64)
+    jigs = tmp_path / 'raw' / 'nottingham' / 'nottingham-dataset-master' / 'ABC_cleaned' / 'jigs.abc'
+    assert jigs.read_bytes() == data
+    r = run_cli('data', 'download', 'nottingham', '--out', tmp_path / 'raw2', '--url', f'{url}/nott.tar.gz',
+                '--sha256', '0' * 64)
     assert r.returncode == 2 and 'SHA-256' in r.stderr and 'Traceback' not in r.stderr
     r = run_cli('data', 'download', 'nottingham', '--out', tmp_path / 'raw3', '--url', f'{url}/missing.zip')
     assert r.returncode == 2 and '404' in r.stderr

@@ -46,7 +46,8 @@ def test_render_cli_writes_wav_and_png(tmp_path):
     assert 2.0 <= len(audio) / sr <= 4.5
     assert np.abs(audio).max() > 0.5
     # A4 = 440 Hz sounds in the first second
-    spec = np.abs(np.fft.rfft(audio[int(0.1 * sr):int(0.9 * sr)])); freqs = np.fft.rfftfreq(int(0.9 * sr) - int(0.1 * sr), 1 / sr)
+    spec = np.abs(np.fft.rfft(audio[int(0.1 * sr):int(0.9 * sr)]))
+    freqs = np.fft.rfftfreq(int(0.9 * sr) - int(0.1 * sr), 1 / sr)
     assert abs(freqs[np.argmax(spec)] - 440) < 5 or abs(freqs[np.argmax(spec)] - 880) < 10
     assert (tmp_path / 'a.png').read_bytes()[:4] == b'\x89PNG'
 

@@ -23,10 +23,12 @@ def test_gradient_penalty_matches_finite_differences():
     torch.manual_seed(0)
     net = torch.nn.Sequential(torch.nn.Linear(6, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1)).double()
     critic = lambda x: net(x)[:, 0]
-    real, fake, eps = torch.randn(4, 6, dtype=torch.float64), torch.randn(4, 6, dtype=torch.float64), torch.rand(4, dtype=torch.float64)
+    real, fake, eps = (torch.randn(4, 6, dtype=torch.float64), torch.randn(4, 6, dtype=torch.float64),
+                       torch.rand(4, dtype=torch.float64))
     xh = eps[:, None] * real + (1 - eps[:, None]) * fake
     h = 1e-6
-    grads = torch.stack([torch.stack([(critic(xh + h * e) - critic(xh - h * e)) / (2 * h) for e in torch.eye(6, dtype=torch.float64)], 1)])[0]
+    grads = torch.stack([torch.stack([(critic(xh + h * e) - critic(xh - h * e)) / (2 * h)
+                                      for e in torch.eye(6, dtype=torch.float64)], 1)])[0]
     expected = ((grads.norm(dim=1) - 1) ** 2).mean()
     got = gradient_penalty(critic, real, fake, eps)
     assert abs(got.detach().item() - expected.detach().item()) < 1e-6
@@ -50,13 +52,16 @@ def test_bad_gan_params_are_named(tmp_path, block, key, value, needle):
 
 
 def test_dcrnn_form_repeats_its_sections(tiny, tmp_path):
-    "A B C A B: the two A sections (same noise, different RNNb state) resemble each other more than A resembles C (a 30-step model: probabilities, not notes)."
+    """A B C A B: the two A sections (same noise, different RNNb state) resemble each other more than A resembles C
+    (a 30-step model: probabilities, not notes)."""
     params = {'model': {'hidden_a': 16, 'hidden_b': 32, 'critic_hidden': 8}, 'adversarial': {'n_critic': 2},
               'data': {'frames': 48, 'eval_windows': 8},
-              'train': {'steps': 30, 'batch_size': 16, 'lr': 0.002, 'warmup_steps': 2, 'eval_every': 15, 'checkpoint_every': 15}}
+              'train': {'steps': 30, 'batch_size': 16, 'lr': 0.002, 'warmup_steps': 2, 'eval_every': 15,
+                        'checkpoint_every': 15}}
     train_dcrnn(tiny, tmp_path / 'm', params, progress=False)
     m = load_model(tmp_path / 'm' / 'last.pt', 'dcrnn')
-    def residual_corr(r, i, j):          # correlation of two sections' probabilities once the form's mean section is removed
+    # correlation of two sections' probabilities once the form's mean section is removed
+    def residual_corr(r, i, j):
         secs = r.reshape(5, 48, -1); mu = secs.mean(0)
         return float(np.corrcoef((secs[i] - mu).ravel(), (secs[j] - mu).ravel())[0, 1])
     aa, ac = [], []
@@ -64,7 +69,8 @@ def test_dcrnn_form_repeats_its_sections(tiny, tmp_path):
         r = compose(m, form('ABCAB', 8, s))
         assert r.shape == (5 * 48, 64)
         aa.append(residual_corr(r, 0, 3)); ac.append(residual_corr(r, 0, 2))
-    assert np.mean(aa) > np.mean(ac) + 0.1, (np.mean(aa), np.mean(ac))   # the trained DVC model is measured in its chapter
+    # the trained DVC model is measured in its chapter
+    assert np.mean(aa) > np.mean(ac) + 0.1, (np.mean(aa), np.mean(ac))
 
 
 def test_pix2pix_facade_and_restoration_contract(tiny):
@@ -76,14 +82,15 @@ def test_pix2pix_facade_and_restoration_contract(tiny):
     for a, b in zip(f.numpy(), x.numpy()): assert note_f1(a, b)['precision'] == 1.0
     m = Pix2Pix(Pix2PixConfig(channels=4, frames=32)).eval()
     with torch.no_grad(): out = m.generator(f).numpy()
-    assert ((out > 0.5) >= (f.numpy() > 0.5)).all()       # every facade cell survives (notes may merge with added cells)
+    assert ((out > 0.5) >= (f.numpy() > 0.5)).all()   # every facade cell survives (notes may merge with added cells)
 
 
 def test_a_gan_resumed_mid_run_ends_where_an_uninterrupted_run_ends(tiny, tmp_path):
     params = {'model': {'noise_dim': 4, 'hidden': 8, 'critic_hidden': 4},
               'adversarial': {'loss': 'classic', 'n_critic': 1, 'label_flip': 0.1, 'history': 8},
               'data': {'frames': 16, 'eval_windows': 4},
-              'train': {'steps': 12, 'batch_size': 4, 'lr': 0.002, 'warmup_steps': 2, 'eval_every': 6, 'checkpoint_every': 3}}
+              'train': {'steps': 12, 'batch_size': 4, 'lr': 0.002, 'warmup_steps': 2, 'eval_every': 6,
+                        'checkpoint_every': 3}}
     torch.manual_seed(0); train_rnngan(tiny, tmp_path / 'a', params, progress=False)
     import deep_symphony.models.gan as G
     orig = G.RollWindows.batch

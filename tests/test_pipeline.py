@@ -18,7 +18,8 @@ def test_nbdev_export_leaves_the_library_unchanged(tmp_path):
     r = subprocess.run([sys.executable, '-c', 'from nbdev.doclinks import nbdev_export; nbdev_export()'], cwd=tmp_path,
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    produced = {p.relative_to(tmp_path / 'deep_symphony'): p.read_text() for p in (tmp_path / 'deep_symphony').rglob('*.py')}
+    produced = {p.relative_to(tmp_path / 'deep_symphony'): p.read_text()
+                for p in (tmp_path / 'deep_symphony').rglob('*.py')}
     committed = {p.relative_to(ROOT / 'deep_symphony'): p.read_text() for p in (ROOT / 'deep_symphony').rglob('*.py')}
     from pathlib import Path
     produced.pop(Path('__init__.py'), None); committed.pop(Path('__init__.py'), None)
@@ -69,7 +70,8 @@ def test_every_stage_runs_a_notebook_with_known_parameters():
 # --- DVC cannot go stale: every stage depends on every deep_symphony module its notebook imports ---------------------
 
 def imported_modules(source:str, package:str|None=None) -> set[str]:
-    "Absolute names of the modules `source` imports (top-level or inside functions), relative imports resolved against `package`."
+    """Absolute names of the modules `source` imports (top-level or inside functions), relative imports resolved
+    against `package`."""
     import ast
     out = set()
     for node in ast.walk(ast.parse(source)):
@@ -93,7 +95,8 @@ def module_file(name:str, root=ROOT):
 
 
 def library_closure(names, root=ROOT, prefix='deep_symphony') -> set:
-    "Every file of the `prefix` package that modules `names` import, directly or through other modules (the package's `__init__`s too)."
+    """Every file of the `prefix` package that modules `names` import, directly or through other modules
+    (the package's `__init__`s too)."""
     todo, seen = [n for n in names if n == prefix or n.startswith(prefix + '.')], set()
     while todo:
         name = todo.pop()
@@ -115,7 +118,8 @@ def notebook_code(nb_path) -> str:
 
 
 def stale_dependencies(dvc_yaml, root=ROOT) -> list[str]:
-    "`stage: module` for every library file a stage's notebook imports (transitively) that the stage does not depend on."
+    """`stage: module` for every library file a stage's notebook imports (transitively) that the stage does not
+    depend on."""
     missing = []
     for name, st in expand_stages(yaml.safe_load(dvc_yaml.read_text())['stages']).items():
         nb = re.search(r'(nbs/\S+\.ipynb)', st['cmd']).group(1)
@@ -129,7 +133,8 @@ def stale_dependencies(dvc_yaml, root=ROOT) -> list[str]:
 
 def test_every_stage_depends_on_the_library_modules_its_notebook_imports():
     missing = stale_dependencies(ROOT / 'dvc.yaml')
-    assert not missing, 'dvc.yaml: stages miss library dependencies (a change there would not re-run them):\n' + '\n'.join(missing)
+    assert not missing, ('dvc.yaml: stages miss library dependencies (a change there would not re-run them):\n'
+                         + '\n'.join(missing))
 
 
 def test_the_dependency_check_sees_a_missing_module(tmp_path):
@@ -138,7 +143,8 @@ def test_the_dependency_check_sees_a_missing_module(tmp_path):
     cell = {'cell_type': 'code', 'source': ['from deep_symphony.models.charrnn import train_charrnn\n'], 'metadata': {}}
     (tmp_path / 'nbs' / 'x.ipynb').write_text(json.dumps({'cells': [cell]}))
     (tmp_path / 'dvc.yaml').write_text(yaml.safe_dump({'stages': {'x': {
-        'cmd': 'papermill nbs/x.ipynb out.ipynb', 'deps': ['nbs/x.ipynb', 'deep_symphony/models', 'deep_symphony/core.py']}}}))
+        'cmd': 'papermill nbs/x.ipynb out.ipynb',
+        'deps': ['nbs/x.ipynb', 'deep_symphony/models', 'deep_symphony/core.py']}}}))
     missing = stale_dependencies(tmp_path / 'dvc.yaml', tmp_path)
     assert 'x: deep_symphony/train.py' in missing and 'x: deep_symphony/datasets.py' in missing
     assert not any(m.endswith(('core.py', 'charrnn.py')) for m in missing)

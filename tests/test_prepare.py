@@ -80,6 +80,7 @@ def test_prepare_keeps_every_good_file_and_lists_every_bad(tmp_path):
 def test_prepare_is_deterministic_across_worker_counts(tmp_path):
     make_mixed_corpus(tmp_path / 'raw')
     for w in (1, 2):
-        assert run_cli('prepare', '--data', tmp_path / 'raw', '--out', tmp_path / f'p{w}', '--workers', w, '--no-progress').returncode == 0
+        r = run_cli('prepare', '--data', tmp_path / 'raw', '--out', tmp_path / f'p{w}', '--workers', w, '--no-progress')
+        assert r.returncode == 0
     for f in sorted((tmp_path / 'p1').rglob('*.npy')):
         assert f.read_bytes() == (tmp_path / 'p2' / f.relative_to(tmp_path / 'p1')).read_bytes(), f

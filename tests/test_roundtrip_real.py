@@ -63,9 +63,11 @@ def test_cli_as_a_console_command(tmp_path):
     import subprocess
     exe = shutil.which('deep-symphony')
     if exe is None: pytest.skip('deep-symphony is not on PATH')
-    r = subprocess.run([exe, 'encode', str(f), '--encoding', 'events', '-o', str(tmp_path / 'a.npy')], capture_output=True, text=True)
+    r = subprocess.run([exe, 'encode', str(f), '--encoding', 'events', '-o', str(tmp_path / 'a.npy')],
+                       capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    r = subprocess.run([exe, 'decode', str(tmp_path / 'a.npy'), '--encoding', 'events', '-o', str(tmp_path / 'a.mid')], capture_output=True, text=True)
+    r = subprocess.run([exe, 'decode', str(tmp_path / 'a.npy'), '--encoding', 'events', '-o', str(tmp_path / 'a.mid')],
+                       capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert len(raw_notes(tmp_path / 'a.mid')) == len(raw_notes(f))
 
@@ -82,14 +84,16 @@ def test_nottingham_midi_round_trip(tmp_path):
 def test_embedded_corpus_round_trip():
     "Folk tunes and chorales from the embedded corpus: every note kept by events, and by the roll with onsets."
     files = embedded_files('all')
-    picked = [f for f in files if f[1].startswith('folk/')][::60] + [f for f in files if f[1].startswith('chorales/')][::60]
+    picked = ([f for f in files if f[1].startswith('folk/')][::60]
+              + [f for f in files if f[1].startswith('chorales/')][::60])
     enc, roll = EventEncoder(), PianoRollEncoder(frames_per_second=100)
     n = 0
     for src, rel in picked:
         for item in read_music_file(src, rel)[:5]:
             if item.song is None: continue
             r = roundtrip_report(item.song, enc)
-            assert r['notes'] == r['decoded_notes'] and r['onset_match'] == 1.0 and r['end_match'] == 1.0, (item.name, r)
+            assert r['notes'] == r['decoded_notes'] and r['onset_match'] == 1.0 and r['end_match'] == 1.0, (
+                item.name, r)
             back = roll.decode(*roll.encode_with_onsets(item.song))
             # at 100 frames/s the roll keeps every note, its onset within half a frame; voices in unison
             # (same pitch, same onset: one piano key) become one note, as a roll has one cell per pitch and frame

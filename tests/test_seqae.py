@@ -16,7 +16,8 @@ from deep_symphony.prepare import prepare_tiny
 from deep_symphony.train import load_model
 
 TINY = tiny_params(*SeqAE.params_block, model={'embed_dim': 16, 'hidden': 64}, data={'eval_songs': 20},
-                   train={'steps': 150, 'batch_size': 16, 'warmup_steps': 10, 'eval_every': 75, 'checkpoint_every': 75, 'device': 'cpu'})
+                   train={'steps': 150, 'batch_size': 16, 'warmup_steps': 10, 'eval_every': 75, 'checkpoint_every': 75,
+                          'device': 'cpu'})
 
 
 @pytest.fixture(scope='module')
@@ -36,15 +37,18 @@ def test_training_reconstructs_better_than_chance(trained):
 def test_ablation_rows_set_the_loss_weights():
     from deep_symphony.models.seqae import row_loss_weights
     w = {'w_rec': 1.0, 'w_rec_bin': 1.0, 'w_con': 0.3, 'w_q': 0.2, 'con_mode': 'sign', 'hinge_margin': 1.0}
-    assert [(row_loss_weights(r, w)['w_con'], row_loss_weights(r, w)['w_q']) for r in ABLATION_ROWS] == [(0, 0), (0.3, 0.2), (0.3, 0), (0, 0.2)]
+    assert ([(row_loss_weights(r, w)['w_con'], row_loss_weights(r, w)['w_q']) for r in ABLATION_ROWS]
+            == [(0, 0), (0.3, 0.2), (0.3, 0), (0, 0.2)])
     for r in ('l2', 'hinge'):                             # the earlier continuity losses, alone
-        assert (row_loss_weights(r, w)['con_mode'], row_loss_weights(r, w)['w_con'], row_loss_weights(r, w)['w_q']) == (r, 0.3, 0)
+        weights = row_loss_weights(r, w)
+        assert (weights['con_mode'], weights['w_con'], weights['w_q']) == (r, 0.3, 0)
     with pytest.raises(Exception, match="unknown ablation row 'bogus'"):
         row_loss_weights('bogus', w)
 
 
 def test_walks_decode_to_songs(trained):
-    "Walks give one subsequence per code. (Whether they loop is a property of the trained model: the chapter measures it.)"
+    """Walks give one subsequence per code.
+    (Whether they loop is a property of the trained model: the chapter measures it.)"""
     _, _, model = trained
     start = np.random.default_rng(0).choice([-1.0, 1.0], 16)
     for codes in (random_walk(start, 24, 1.25, 0.05, seed=1), reset_random_walk(start, 24, 1.25, 0.3, 0.05, seed=1)):
@@ -59,7 +63,8 @@ def test_redrawn_walks_move_the_music_every_step(trained):
     stay = lambda subs: np.mean((subs[1:] == subs[:-1]).all(1))
     lazy = walk_song(model, random_walk(start, 200, 1.0, 0.0, seed=2))[1]
     moving = walk_song(model, random_walk(start, 200, 1.0, 0.0, seed=2, decode=model.decode_codes, tries=16))[1]
-    assert stay(lazy) > 0.05, stay(lazy)                  # one-bit steps of a continuous model often stay on the same note
+    # one-bit steps of a continuous model often stay on the same note
+    assert stay(lazy) > 0.05, stay(lazy)
     assert stay(moving) < stay(lazy) / 4, (stay(moving), stay(lazy))
 
 
@@ -79,7 +84,8 @@ def test_explorer_bit_flips_change_the_music_and_walks_extend_it(trained):
 
 
 def test_cli_trains_a_row_and_generates_walks(trained, tmp_path):
-    "`train seqae --row` through the CLI, then `generate seqae` walks: MIDI that reads back, the same for the same seed."
+    """`train seqae --row` through the CLI, then `generate seqae` walks: MIDI that reads back, the same for the same
+    seed."""
     import pretty_midi
     import yaml
     from conftest import run_cli
@@ -98,9 +104,10 @@ def test_cli_trains_a_row_and_generates_walks(trained, tmp_path):
         for i in range(2):
             pm = pretty_midi.PrettyMIDI(str(tmp_path / walk / f'seqae_{i:02d}.mid'))
             n = sum(len(ins.notes) for ins in pm.instruments)
-            assert 0 < n <= 40, n                     # at most one note per code (a tiny model also says malformed ones)
+            assert 0 < n <= 40, n       # at most one note per code (a tiny model also says malformed ones)
     a = (tmp_path / 'random' / 'seqae_00.mid').read_bytes()
-    run_cli('generate', 'seqae', '--checkpoint', d / 'continuous' / 'best.pt', '--n', 2, '--steps', 40, '--seed', 3, '--out', tmp_path / 'w')
+    run_cli('generate', 'seqae', '--checkpoint', d / 'continuous' / 'best.pt', '--n', 2, '--steps', 40, '--seed', 3,
+            '--out', tmp_path / 'w')
     assert (tmp_path / 'w' / 'seqae_00.mid').read_bytes() == a                           # seeded
 
 
@@ -109,8 +116,11 @@ def test_cli_seqae_bad_input(trained, tmp_path):
     from test_cli_errors import one_line_error
     d, _, _ = trained
     ck = d / 'continuous' / 'best.pt'
-    one_line_error(run_cli('generate', 'seqae', '--checkpoint', ck, '--p-return', 1.5, '--out', tmp_path), '--p-return', '[0, 1]')
-    one_line_error(run_cli('generate', 'seqae', '--checkpoint', ck, '--prime', tmp_path / 'no.mid', '--out', tmp_path), '--prime', 'no.mid')
+    one_line_error(run_cli('generate', 'seqae', '--checkpoint', ck, '--p-return', 1.5, '--out', tmp_path),
+                   '--p-return', '[0, 1]')
+    one_line_error(run_cli('generate', 'seqae', '--checkpoint', ck, '--prime', tmp_path / 'no.mid', '--out', tmp_path),
+                   '--prime', 'no.mid')
     one_line_error(run_cli('generate', 'seqae', '--checkpoint', tmp_path / 'none.pt', '--out', tmp_path), 'none.pt')
-    one_line_error(run_cli('train', 'seqae', '--conditional', '--prepared', d / 'prepared', '--out', tmp_path / 'x'), '--conditional')
+    one_line_error(run_cli('train', 'seqae', '--conditional', '--prepared', d / 'prepared', '--out', tmp_path / 'x'),
+                   '--conditional')
     assert not (tmp_path / 'x').exists()

@@ -46,7 +46,8 @@ def cooccurrence_sentence(roll:np.ndarray, # (frames, pitches) piano roll, any n
         prev = w
     return words
 
-def modified_precisions(candidates:Sequence[Sequence], references:Sequence[Sequence], ns=(2, 3, 4, 5)) -> dict[int, float]:
+def modified_precisions(candidates:Sequence[Sequence], references:Sequence[Sequence],
+                        ns=(2, 3, 4, 5)) -> dict[int, float]:
     "Corpus-level modified n-gram precision for each n (nltk's clipped counts, summed over candidates)."
     refs = [list(r) for r in references]
     out = {}

@@ -46,11 +46,12 @@ def manifest_columns(root, key:str) -> dict:
     p = Path(root) / model / 'manifest.json'
     if not p.is_file(): return {}
     try: return dict(json.loads(p.read_text()).get(setting, {}))
-    except (json.JSONDecodeError, AttributeError) as e: raise DeepSymphonyError(f'{p}: not a valid manifest ({e})') from None
+    except (json.JSONDecodeError, AttributeError) as e: raise DeepSymphonyError(f'{p}: bad manifest ({e})') from None
 
 # %% ../../nbs/11c_leaderboard.ipynb #ff054759
-def evaluate_songs(songs:list[Song], index:CopyIndex, references:list[list[int]], corpus_metrics:dict, max_references:int=200) -> dict:
-    "A leaderboard row for `songs` (originality against `index`, BLEU against `references`, metrics against `corpus_metrics`)."
+def evaluate_songs(songs:list[Song], index:CopyIndex, references:list[list[int]], corpus_metrics:dict,
+                   max_references:int=200) -> dict:
+    "A leaderboard row for `songs` (originality vs `index`, BLEU vs `references`, metrics vs `corpus_metrics`)."
     songs = [s for s in songs if len(s)]
     if not songs: raise DeepSymphonyError('no non-empty songs to evaluate')
     reps = [plagiarism_report(s, index) for s in songs]
@@ -60,7 +61,8 @@ def evaluate_songs(songs:list[Song], index:CopyIndex, references:list[list[int]]
            'copy_rate': float(np.mean([r['copy_rate'] for r in reps])),
            'longest_copied_run_mean': float(np.mean([r['longest_copied_run']['notes'] for r in reps])),
            'longest_copied_run_max': int(max(r['longest_copied_run']['notes'] for r in reps)),
-           'longest_copied_run_transposed_mean': float(np.mean([r['longest_copied_run_transposed']['notes'] for r in reps])),
+           'longest_copied_run_transposed_mean':
+               float(np.mean([r['longest_copied_run_transposed']['notes'] for r in reps])),
            'lcs_ratio': float(np.mean([r['lcs']['ratio'] for r in reps])),
            'bleu': bleu([song_tokens(s) for s in songs], references, max_references=max_references)}
     row |= {k: agg[k]['mean'] for k in METRICS}
@@ -88,7 +90,8 @@ def leaderboard(samples_root, # folder of samples/<model>/*.mid
             try: songs.append(read_midi(f).replace(name=f'{key}/{f.name}'))
             except MusicConversionError as e: logger.warning('skipped %s: %s', f, e.reason)
         if not songs: continue
-        rows[key] = evaluate_songs(songs, index, refs, corpus_metrics, max_references) | manifest_columns(samples_root, key)
+        rows[key] = (evaluate_songs(songs, index, refs, corpus_metrics, max_references)
+                     | manifest_columns(samples_root, key))
     table = {'rows': rows, 'columns': sorted({c for r in rows.values() for c in r})}
     if out_path: write_json(out_path, table)
     return table

@@ -31,7 +31,8 @@ def to_muspy(song_or_path):
         p = Path(song_or_path)
         if not p.is_file(): raise DeepSymphonyError(f'{p}: no such file')
         try: m = muspy.read_midi(p)
-        except Exception as e: raise MusicConversionError(p, f'not a readable MIDI file ({type(e).__name__}: {e})') from None
+        except Exception as e:
+            raise MusicConversionError(p, f'not a readable MIDI file ({type(e).__name__}: {e})') from None
     if not sum(len(t.notes) for t in m.tracks): raise MusicConversionError(p, 'no notes')
     return m
 
@@ -40,14 +41,14 @@ def music_metrics(song_or_path) -> dict[str, float]:
     import muspy
     m = to_muspy(song_or_path)
     ts = m.time_signatures[0] if m.time_signatures else None
-    measure = int(round(m.resolution * 4 * (ts.numerator / ts.denominator))) if ts else m.resolution * 4
+    bar = int(round(m.resolution * 4 * (ts.numerator / ts.denominator))) if ts else m.resolution * 4
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         out = {'pitch_range': muspy.pitch_range(m), 'n_pitches_used': muspy.n_pitches_used(m),
                'n_pitch_classes_used': muspy.n_pitch_classes_used(m), 'polyphony': muspy.polyphony(m),
                'polyphony_rate': muspy.polyphony_rate(m), 'empty_beat_rate': muspy.empty_beat_rate(m),
                'pitch_entropy': muspy.pitch_entropy(m), 'pitch_class_entropy': muspy.pitch_class_entropy(m),
-               'scale_consistency': muspy.scale_consistency(m), 'groove_consistency': muspy.groove_consistency(m, measure)}
+               'scale_consistency': muspy.scale_consistency(m), 'groove_consistency': muspy.groove_consistency(m, bar)}
     return {k: float(v) for k, v in out.items()}
 
 # %% ../../nbs/11b_music_metrics.ipynb #b4057549
@@ -56,7 +57,8 @@ def aggregate(rows:list[dict]) -> dict[str, dict]:
     out = {}
     for k in METRICS:
         v = np.array([r[k] for r in rows if k in r and r[k] is not None and np.isfinite(r[k])], dtype=float)
-        out[k] = {'mean': float(v.mean()) if len(v) else float('nan'), 'std': float(v.std()) if len(v) else float('nan'), 'n': int(len(v))}
+        out[k] = {'mean': float(v.mean()) if len(v) else float('nan'),
+                  'std': float(v.std()) if len(v) else float('nan'), 'n': int(len(v))}
     return out
 
 def metric_distance(model:dict, corpus:dict) -> dict[str, float]:

@@ -42,20 +42,21 @@ class CopyIndex:
         for k in range(len(self.names)):
             p = self.song_pitches(k)
             c = ngram_codes(p, CANDIDATE_N); exact.append(c); sid.append(np.full(len(c), k, np.int32))
-            c = ngram_codes(intervals(p), CANDIDATE_N - 1, 128); inter.append(c); sid_i.append(np.full(len(c), k, np.int32))
-            copy.append(ngram_codes(p, copy_n))
+            c = ngram_codes(intervals(p), CANDIDATE_N - 1, 128); inter.append(c)
+            sid_i.append(np.full(len(c), k, np.int32)); copy.append(ngram_codes(p, copy_n))
         cat = lambda xs, dt: np.concatenate(xs) if xs else np.zeros(0, dt)
-        e, s = cat(exact, np.int64), cat(sid, np.int32); o = np.argsort(e, kind='stable'); self.exact, self.exact_song = e[o], s[o]
-        i, s = cat(inter, np.int64), cat(sid_i, np.int32); o = np.argsort(i, kind='stable'); self.inter, self.inter_song = i[o], s[o]
+        e, s, i, si = cat(exact, np.int64), cat(sid, np.int32), cat(inter, np.int64), cat(sid_i, np.int32)
+        o = np.argsort(e, kind='stable'); self.exact, self.exact_song = e[o], s[o]
+        o = np.argsort(i, kind='stable'); self.inter, self.inter_song = i[o], si[o]
         self.copy = np.unique(cat(copy, np.int64))
 
     @classmethod
     def from_songs(cls, songs:list[Song], copy_n:int=8) -> CopyIndex:
         "Index `songs` (their `name`s name the sources)."
-        lens = [len(s) for s in songs]
-        return cls([s.name for s in songs], np.concatenate([s.pitch for s in songs]).astype(np.int16) if songs else np.zeros(0, np.int16),
+        return cls([s.name for s in songs],
+                   np.concatenate([s.pitch for s in songs]).astype(np.int16) if songs else np.zeros(0, np.int16),
                    np.concatenate([s.start for s in songs]).astype(np.float64) if songs else np.zeros(0),
-                   np.concatenate([[0], np.cumsum(lens)]).astype(np.int64), copy_n)
+                   np.concatenate([[0], np.cumsum([len(s) for s in songs])]).astype(np.int64), copy_n)
 
     def __len__(self): return len(self.names)
     def song_pitches(self, k:int) -> np.ndarray: return self.pitches[self.offsets[k]:self.offsets[k + 1]]
@@ -70,16 +71,16 @@ class CopyIndex:
 
     @classmethod
     def load(cls, folder) -> CopyIndex:
-        folder = Path(folder); meta = json.loads((folder / 'index.json').read_text())
-        return cls(meta['names'], np.load(folder / 'pitches.npy'), np.load(folder / 'starts.npy'), np.load(folder / 'offsets.npy'), meta['copy_n'])
+        d = Path(folder); meta = json.loads((d / 'index.json').read_text())
+        return cls(meta['names'], *(np.load(d / f'{k}.npy') for k in ('pitches', 'starts', 'offsets')), meta['copy_n'])
 
     def candidates(self, pitches:np.ndarray, k:int=5, transposed:bool=False) -> list[int]:
         "The `k` songs sharing the most candidate n-grams with `pitches` (exact, or as intervals)."
-        codes, keys, songs = ((ngram_codes(intervals(pitches), CANDIDATE_N - 1, 128), self.inter, self.inter_song) if transposed
-                              else (ngram_codes(pitches, CANDIDATE_N), self.exact, self.exact_song))
+        codes, keys, songs = ((ngram_codes(intervals(pitches), CANDIDATE_N - 1, 128), self.inter, self.inter_song)
+                              if transposed else (ngram_codes(pitches, CANDIDATE_N), self.exact, self.exact_song))
         if not len(codes) or not len(keys): return []
         lo, hi = np.searchsorted(keys, codes, 'left'), np.searchsorted(keys, codes, 'right')
-        hits = [songs[a:b] for a, b in zip(lo.tolist(), hi.tolist()) if 0 < b - a <= 200]   # ignore n-grams every song has
+        hits = [songs[a:b] for a, b in zip(lo.tolist(), hi.tolist()) if 0 < b - a <= 200]  # skip n-grams all songs have
         if not hits: return []
         votes = np.bincount(np.concatenate(hits), minlength=len(self.names))
         top = np.argsort(-votes, kind='stable')[:k]
@@ -101,7 +102,7 @@ def matching_blocks(a, b) -> list[tuple[int, int, int]]:
 
 def time_aligned_runs(a_pitch, a_start, b_pitch, b_start, offset:float, # a time = b time + offset
                       lo:int=0, hi:int|None=None, max_gap:int=3, tolerance:float=0.035) -> list[dict]:
-    "Runs of notes of `a[lo:hi]` that `b` also has at the same time (± `tolerance` s, after `offset`): `[{a_start, a_end, b_start, b_end, matched}]`."
+    "Runs of `a[lo:hi]` that `b` has at the same time ± `tolerance` s: `[{a_start, a_end, b_start, b_end, matched}]`."
     a_pitch, b_pitch = np.asarray(a_pitch, np.int64), np.asarray(b_pitch, np.int64)
     hi = len(a_pitch) if hi is None else min(hi, len(a_pitch)); lo = max(lo, 0)
     if hi <= lo or not len(b_pitch): return []
@@ -132,7 +133,7 @@ def time_aligned_runs(a_pitch, a_start, b_pitch, b_start, offset:float, # a time
 
 # %% ../../nbs/11_plagiarism.ipynb #816e806e
 def diagonal_windows(a_codes:np.ndarray, b_codes:np.ndarray, top:int=3, tol:int=3) -> list[tuple[int, int, int, int]]:
-    "Regions `(a0, a1, b0, b1, diagonal)` where the n-gram codes of `a` and `b` agree along one diagonal (±`tol`), the `top` strongest first."
+    "The `top` strongest regions `(a0, a1, b0, b1, diagonal)` where `a`, `b` n-gram codes share a diagonal (±`tol`)."
     if not len(a_codes) or not len(b_codes): return []
     order = np.argsort(b_codes, kind='stable'); sb = b_codes[order]
     lo, hi = np.searchsorted(sb, a_codes, 'left'), np.searchsorted(sb, a_codes, 'right')
@@ -144,7 +145,7 @@ def diagonal_windows(a_codes:np.ndarray, b_codes:np.ndarray, top:int=3, tol:int=
     for _ in range(top):
         if used.all(): break
         vals, counts = np.unique(d[~used], return_counts=True)
-        near = np.array([counts[(vals >= v - tol) & (vals <= v + tol)].sum() for v in vals])  # hits within ±tol of each diagonal
+        near = np.array([counts[(vals >= v - tol) & (vals <= v + tol)].sum() for v in vals])  # hits within ±tol of v
         best = vals[np.argmax(near)]
         sel = ~used & (np.abs(d - best) <= tol)
         dv, dc = np.unique(d[sel], return_counts=True)         # the exact diagonal: the most common one of the group
@@ -156,7 +157,7 @@ def _best_run(sample:Song, index:CopyIndex, transposed:bool, max_gap:int, k:int)
     best, p = None, sample.pitch.astype(np.int64)
     for s in index.candidates(sample.pitch, k, transposed):
         src, src_t = index.song_pitches(s).astype(np.int64), index.song_starts(s)
-        if transposed: a_codes, b_codes = ngram_codes(intervals(p), CANDIDATE_N - 1, 128), ngram_codes(intervals(src), CANDIDATE_N - 1, 128)
+        if transposed: a_codes, b_codes = [ngram_codes(intervals(x), CANDIDATE_N - 1, 128) for x in (p, src)]
         else: a_codes, b_codes = ngram_codes(p, CANDIDATE_N), ngram_codes(src, CANDIDATE_N)
         for a0, a1, b0, b1, dg in diagonal_windows(a_codes, b_codes):
             ia = np.arange(a0, a1 + CANDIDATE_N); ia = ia[(ia + dg >= 0) & (ia + dg < len(src)) & (ia < len(p))]
@@ -167,7 +168,8 @@ def _best_run(sample:Song, index:CopyIndex, transposed:bool, max_gap:int, k:int)
             same = src[ia + dg] == p[ia] + t
             if not same.any(): continue
             offset = float(np.median(sample.start[ia[same]] - src_t[ia[same] + dg]))
-            for r in time_aligned_runs(p + t, sample.start, src, src_t, offset, 0, len(p), max_gap):   # the whole sample: the time offset decides
+            # the whole sample: the time offset decides
+            for r in time_aligned_runs(p + t, sample.start, src, src_t, offset, 0, len(p), max_gap):
                 n = r['a_end'] - r['a_start']
                 if best is None or n > best[0]: best = (n, s, t, r)
     return best
@@ -177,11 +179,11 @@ def _run_dict(best, sample:Song, index:CopyIndex) -> dict:
     n, s, t, r = best
     st = index.song_starts(s)
     a0, a1 = r['a_start'], r['a_end'] - 1
-    return {'notes': int(n), 'matched_notes': int(r['matched']),
+    return {'notes': int(n), 'matched_notes': int(r['matched']),    # 'transposition': sample = source + transposition
             'seconds': float(sample.end[a0:a1 + 1].max() - sample.start[a0]),
             'source': index.names[s], 'sample_start': int(a0), 'source_start': int(r['b_start']),
             'sample_start_seconds': float(sample.start[a0]), 'source_start_seconds': float(st[r['b_start']]),
-            'sample_end': int(r['a_end']), 'source_end': int(r['b_end']), 'transposition': int(-t)}   # sample = source + transposition
+            'sample_end': int(r['a_end']), 'source_end': int(r['b_end']), 'transposition': int(-t)}
 
 def plagiarism_report(sample:Song, index:CopyIndex,
                       max_gap:int=3, # unmatched notes a run may bridge (reordered chords, grid jitter)
@@ -192,18 +194,19 @@ def plagiarism_report(sample:Song, index:CopyIndex,
     trans = _best_run(sample, index, True, max_gap, candidates)
     lcs = {'length': 0, 'ratio': 0.0, 'source': None}
     p = sample.pitch.astype(np.int64).tolist()
-    for s in range(len(index)):            # every song: rapidfuzz's bit-parallel LCS is fast enough (~60 ms for 4,663 songs)
+    for s in range(len(index)):  # every song: rapidfuzz's bit-parallel LCS is fast enough (~60 ms for 4,663 songs)
         n = LCSseq.similarity(p, index.song_pitches(s).tolist())
         if n > lcs['length']: lcs = {'length': int(n), 'ratio': n / len(sample), 'source': index.names[s], '_k': s}
-    if lcs['source'] is not None:       # the alignment the study drew: matching blocks (sample start, source start, notes)
+    if lcs['source'] is not None:  # the alignment the study drew: matching blocks (sample start, source start, notes)
         lcs['alignment'] = [list(b) for b in matching_blocks(p, index.song_pitches(lcs.pop('_k')).astype(np.int64))]
     return {'sample': sample.name, 'notes': len(sample), 'longest_copied_run': _run_dict(exact, sample, index),
-            'longest_copied_run_transposed': _run_dict(trans, sample, index), 'lcs': lcs, 'copy_rate': index.copy_rate(sample.pitch),
-            'copy_n': index.copy_n}
+            'longest_copied_run_transposed': _run_dict(trans, sample, index), 'lcs': lcs,
+            'copy_rate': index.copy_rate(sample.pitch), 'copy_n': index.copy_n}
 
 # %% ../../nbs/11_plagiarism.ipynb #ab234874
-def plot_alignment(sample:Song, index:CopyIndex, report:dict, key:str='longest_copied_run', path=None, context:float=4.0):
-    "Draw `sample` and the source of `report[key]` as piano rolls with the copied region highlighted; save to `path` if given."
+def plot_alignment(sample:Song, index:CopyIndex, report:dict, key:str='longest_copied_run', path=None,
+                   context:float=4.0):
+    "Draw `sample` and the source of `report[key]` as piano rolls, copied region highlighted; saved to `path` if given."
     import matplotlib
     if path is not None: matplotlib.use('Agg', force=False)
     import matplotlib.pyplot as plt
@@ -226,7 +229,8 @@ def plot_alignment(sample:Song, index:CopyIndex, report:dict, key:str='longest_c
         if a is not None: ax.axvspan(starts[a], starts[min(b, len(starts)) - 1], color='tab:red', alpha=0.08)
         ax.set_xlim(t0, t1); ax.set_ylabel('MIDI pitch'); ax.set_title(title)
     if r.get('source'):
-        draw(axes[0], sample.pitch, sample.start, r['sample_start'], r['sample_end'], f"sample {sample.name}: {r['notes']} notes copied")
+        draw(axes[0], sample.pitch, sample.start, r['sample_start'], r['sample_end'],
+             f"sample {sample.name}: {r['notes']} notes copied")
         draw(axes[1], src_song[0], src_song[1], r['source_start'], r['source_end'], f"source {r['source']}")
     axes[1].set_xlabel('time (s)'); fig.tight_layout()
     if path is not None:

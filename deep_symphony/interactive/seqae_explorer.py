@@ -23,11 +23,12 @@ class CodeExplorer:
         bits = model.config.code_bits
         code = np.ones(bits, np.float32) if start is None else np.sign(np.asarray(start, np.float32))
         self.theme = code.copy()
-        self.bits = [W.ToggleButton(value=bool(c > 0), description=str(i), layout=W.Layout(width='38px')) for i, c in enumerate(code)]
+        self.bits = [W.ToggleButton(value=bool(c > 0), description=str(i), layout=W.Layout(width='38px'))
+                     for i, c in enumerate(code)]
         for b in self.bits: b.observe(self._on_toggle, 'value')
         self.step_button, self.walk_button = W.Button(description='Step'), W.Button(description='Walk ×8')
-        self.reset_button, self.store_button = W.Button(description='Reset to theme'), W.Button(description='Store theme')
-        self.clear_button = W.Button(description='Clear walk')
+        self.reset_button = W.Button(description='Reset to theme')
+        self.store_button, self.clear_button = W.Button(description='Store theme'), W.Button(description='Clear walk')
         self.step_button.on_click(lambda _: self.step()); self.walk_button.on_click(lambda _: self.walk(8))
         self.reset_button.on_click(lambda _: self.reset()); self.store_button.on_click(lambda _: self.store())
         self.clear_button.on_click(lambda _: self.clear())
@@ -46,7 +47,8 @@ class CodeExplorer:
     @property
     def current(self) -> np.ndarray: return self.subsequences[-1]
     @property
-    def song(self) -> Song: return self.model.config.encoder().decode(np.stack(self.subsequences), name='code-space walk')
+    def song(self) -> Song:
+        return self.model.config.encoder().decode(np.stack(self.subsequences), name='code-space walk')
 
     def _set_bits(self, code):
         self._quiet = True
@@ -82,7 +84,8 @@ class CodeExplorer:
         self.out.clear_output(wait=True)
         with self.out:
             fig, ax = plt.subplots(1, 2, figsize=(11, 2.6), gridspec_kw={'width_ratios': [1, 3]})
-            plot_piano_roll(self.model.config.encoder().decode(self.current[None]), ax[0], title='code ' + ''.join('1' if c > 0 else '0' for c in self.code))
+            plot_piano_roll(self.model.config.encoder().decode(self.current[None]), ax[0],
+                            title='code ' + ''.join('1' if c > 0 else '0' for c in self.code))
             plot_piano_roll(self.song, ax[1], title=f'the walk: {len(self.subsequences)} subsequences')
             fig.tight_layout(); display(fig); plt.close(fig)
             if self.audio and len(self.song):

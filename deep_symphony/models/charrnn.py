@@ -57,9 +57,9 @@ class CharRNNConfig:
 @dataclass
 class CharRNNData:
     "The training windows of a Char-RNN (the `data` section of the `charrnn` block)."
-    window: int = knob(200, Check(lambda v: v > 1, 'must be > 1'), 'events per training window (paper scale: 500+)', 'data', tiny=64)
-    transpose: int = knob(3, between(0, 12), 'random transposition in [-transpose, transpose] semitones', 'data', tiny=2)
-    control_window: int = knob(50, positive, 'conditional model: a control every this many events, describing that chunk', 'data', tiny=32)
+    window: int = knob(200, Check(lambda v: v > 1, 'must be > 1'), 'events per window (paper: 500+)', 'data', tiny=64)
+    transpose: int = knob(3, between(0, 12), 'random shift in [-transpose, transpose] semitones', 'data', tiny=2)
+    control_window: int = knob(50, positive, 'conditional: one control per chunk of this many events', 'data', tiny=32)
     eval_songs: int = knob(0, non_negative, 'validation songs per evaluation (0 = all)', 'data', tiny=8)
 
 @register_model
@@ -73,7 +73,7 @@ class CharRNN(nn.Module):
         '--steps': dict(type=int, default=2000, help='events per sample'),
         '--temperature': dict(type=float, default=1.0), '--top-k': dict(type=int, default=0, help='0: no cut'),
         '--greedy': dict(action='store_true'),
-        '--condition': dict(help='a preset (C-major, high+sparse), a schedule (high>low) or 15 comma-separated numbers'),
+        '--condition': dict(help='a preset (C-major, high+sparse), a schedule (high>low) or 15 comma-separated values'),
         '--prime': dict(help='a MIDI file whose opening the samples continue'),
         '--prime-seconds': dict(type=float, default=5.0, help='how much of --prime')}
 
@@ -103,7 +103,8 @@ class CharRNN(nn.Module):
         "`(logits (B, T, V), loss)`; the loss is the mean cross-entropy (nats per event) over counted targets."
         h, _ = self.lstm(self._inputs(x, control), state)                  # (B, T, H)
         logits = self.head(self.drop(h))                                   # (B, T, V)
-        loss = None if targets is None else F.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=IGNORE_INDEX)
+        loss = None if targets is None else F.cross_entropy(logits.flatten(0, 1), targets.flatten(),
+                                                            ignore_index=IGNORE_INDEX)
         return logits, loss
 
     @torch.no_grad()
@@ -117,7 +118,7 @@ class CharRNN(nn.Module):
 
     @torch.no_grad()
     def start(self, batch:int, control=None, device='cpu'):
-        "Zero state, then one step on `TIME_SHIFT(1)` (one step of silence): `(logits, state)` to sample the first event from."
+        "Zero state, then one step on `TIME_SHIFT(1)` (one step of silence): `(logits, state)` for the first event."
         z = torch.zeros(self.config.layers, batch, self.config.hidden, device=device)
         first = torch.full((batch,), self.config.encoder().time_shift, dtype=torch.long, device=device)
         return self.step(first, (z, z.clone()), control)
@@ -152,7 +153,8 @@ class CharRNN(nn.Module):
         enc = self.config.encoder()
         ids = enc.encode(slice_song(as_song(prime, 'prime'), 0, prime_seconds)) if prime is not None else None
         seqs = generate(self, n, steps, temperature, top_k, greedy, condition, ids, seed, progress)
-        return [enc.decode(np.concatenate([ids, s]) if ids is not None else s, name=f'charrnn sample {i}') for i, s in enumerate(seqs)]
+        return [enc.decode(np.concatenate([ids, s]) if ids is not None else s, name=f'charrnn sample {i}')
+                for i, s in enumerate(seqs)]
 
 # %% ../../nbs/09_charrnn.ipynb #3e485ede
 @torch.no_grad()
@@ -167,10 +169,12 @@ class _Fused:
         c, L = m.config, m.config.layers
         W = lambda n: getattr(m.lstm, n).detach()
         w_ih0 = W('weight_ih_l0')                                           # (4H, E + C)
-        self.table = (m.embed.weight.detach() @ w_ih0[:, :c.embed_dim].T + W('bias_ih_l0') + W('bias_hh_l0')).contiguous()  # (V, 4H)
-        self.w_c0 = w_ih0[:, c.embed_dim:].T.contiguous() if c.control_dim else None                                  # (C, 4H)
-        self.w_hh0 = W('weight_hh_l0').T.contiguous()                                                                 # (H, 4H)
-        self.w_cat = [torch.cat([W(f'weight_ih_l{l}').T, W(f'weight_hh_l{l}').T]).contiguous() for l in range(1, L)]  # (2H, 4H)
+        self.table = (m.embed.weight.detach() @ w_ih0[:, :c.embed_dim].T                        # (V, 4H)
+                      + W('bias_ih_l0') + W('bias_hh_l0')).contiguous()
+        self.w_c0 = w_ih0[:, c.embed_dim:].T.contiguous() if c.control_dim else None            # (C, 4H)
+        self.w_hh0 = W('weight_hh_l0').T.contiguous()                                           # (H, 4H)
+        self.w_cat = [torch.cat([W(f'weight_ih_l{l}').T, W(f'weight_hh_l{l}').T]).contiguous()  # (2H, 4H)
+                      for l in range(1, L)]
         self.b = [W(f'bias_ih_l{l}') + W(f'bias_hh_l{l}') for l in range(1, L)]
         self.w_out, self.b_out = m.head.weight.detach().T.contiguous(), m.head.bias.detach()
 
@@ -184,7 +188,8 @@ class _Fused:
         hs, cs = [], []
         x, cl = _cell(gates, c[0]); hs.append(x); cs.append(cl)
         for l in range(1, len(h)):
-            x, cl = _cell(torch.addmm(self.b[l - 1], torch.cat([x, h[l]], 1), self.w_cat[l - 1]), c[l]); hs.append(x); cs.append(cl)
+            x, cl = _cell(torch.addmm(self.b[l - 1], torch.cat([x, h[l]], 1), self.w_cat[l - 1]), c[l])
+            hs.append(x); cs.append(cl)
         return torch.addmm(self.b_out, x, self.w_out), (torch.stack(hs), torch.stack(cs))
 
 # %% ../../nbs/09_charrnn.ipynb #cc5d862a
@@ -194,12 +199,13 @@ class CharRNNChapter:
     n_samples: int = knob(4, positive, 'samples per setting', '')
     steps: int = knob(1000, positive, 'events per sample (the study: 2000)', '')
     seed: int = knob(0, None, 'seed of the samples', '')
-    temperatures: str = knob('0.5,0.8,1.0,1.2', Check(lambda v: all(x.strip().replace('.', '', 1).isdigit() for x in v.split(',')),
-                             'must be comma-separated numbers'), 'the temperature study', '')
+    temperatures: str = knob('0.5,0.8,1.0,1.2',
+                             Check(lambda v: all(x.strip().replace('.', '', 1).isdigit() for x in v.split(',')),
+                                   'must be comma-separated numbers'), 'the temperature study', '')
 register_block('charrnn_chapter', CharRNNChapter)
 
 def charrnn_validation(prepared, conditional:bool, window:int, max_songs:int=0, split:str='valid'):
-    "A function `model -> nats per event` over the (first `max_songs`) songs of `split`, state carried through each song (controls per `window` events)."
+    "`model -> nats per event` on `split` (first `max_songs` songs; state carried along, controls per `window` events)."
     ev = load_ragged(Path(prepared) / 'events' / split)
     if max_songs: ev = type(ev)(ev.data, ev.offsets[:max_songs + 1], ev.names[:max_songs], ev.extra)
     batches = list(song_batches(ev, 16, controls=conditional, length=window))
@@ -214,12 +220,14 @@ def train_charrnn(prepared, # a prepared folder (events/train, events/valid)
     p = check_params(params, CharRNN.params_block, 'charrnn', required=False)
     tcfg, data = train_config(p, 'charrnn'), config_from(CharRNNData, p)
     info = Path(prepared) / 'events' / 'encoder.json'
-    if not info.is_file(): raise DeepSymphonyError(f'{prepared}: no events/encoder.json; run `deep-symphony prepare` with the events encoding')
+    if not info.is_file(): raise DeepSymphonyError(f'{prepared}: no events/encoder.json; prepare the events encoding')
     e = json.loads(info.read_text())
     enc = EventEncoder(e['steps_per_second'], e['max_shift_steps'], e['velocity_bins'])
     config = config_from(CharRNNConfig, p, vocab_size=enc.vocab_size, control_dim=FEATURE_DIM if conditional else 0,
-                         steps_per_second=enc.steps_per_second, max_shift_steps=enc.max_shift_steps, velocity_bins=enc.velocity_bins)
+                         steps_per_second=enc.steps_per_second, max_shift_steps=enc.max_shift_steps,
+                         velocity_bins=enc.velocity_bins)
     model = build(CharRNN, config, tcfg.seed)
-    windows = EventWindows(load_ragged(Path(prepared) / 'events' / 'train'), data.window, data.transpose, conditional, enc, data.control_window)
+    windows = EventWindows(load_ragged(Path(prepared) / 'events' / 'train'), data.window, data.transpose, conditional,
+                           enc, data.control_window)
     val = charrnn_validation(prepared, conditional, data.control_window, data.eval_songs)
     return Trainer(model, windows.batch, tcfg, out_dir, val, metrics_path, progress).fit()

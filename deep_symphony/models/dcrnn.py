@@ -22,7 +22,7 @@ __all__ = ['train_dcrnn', 'scale_condition', 'pitch_class_condition', 'DCRNNConf
 
 # %% ../../nbs/17_dcrnn.ipynb #3fe214c9
 def scale_condition(spec:str) -> np.ndarray:
-    "The 12-d condition of a key such as 'C-major' or 'A-minor': its pitch-class histogram, the Char-RNN's control table (`features.preset`)."
+    "The 12-d condition of a key ('C-major', 'A-minor'): its pitch-class histogram in the Char-RNN's `features.preset`."
     return preset(spec).histogram.astype(np.float32)
 
 def pitch_class_condition(roll:torch.Tensor, min_pitch:int) -> torch.Tensor:
@@ -36,7 +36,8 @@ def pitch_class_condition(roll:torch.Tensor, min_pitch:int) -> torch.Tensor:
 @dataclass
 class DCRNNConfig(AdversarialConfig):
     "DCRNN: shapes of both RNNs, the strip deconvolution, the condition, and the window."
-    noise_dim: int = knob(8, Check(lambda v: v == 8, 'must be 8 (the controllers drive 8 values)'), 'noise entries (the Myo drives 8)')
+    noise_dim: int = knob(8, Check(lambda v: v == 8, 'must be 8 (the controllers drive 8 values)'),
+                          'noise entries (the Myo drives 8)')
     same_noise: bool = knob(True, None, "the same noise at every RNNa step (the study's default)")
     structure_steps: int = knob(4, positive, 'RNNa steps (the high-level structure, repeated 3 times)')
     structure_dim: int = knob(16, positive, 'size of each structure step')
@@ -55,7 +56,8 @@ class DCRNNGenerator(nn.Module):
     def __init__(self, c:DCRNNConfig):
         super().__init__()
         self.c = c; P = c.max_pitch - c.min_pitch + 1; cd = 12 if c.condition else 0
-        if c.frames % (3 * c.structure_steps): raise DeepSymphonyError(f'frames {c.frames} is not a multiple of 3 x structure_steps {c.structure_steps}')
+        if c.frames % (3 * c.structure_steps):
+            raise DeepSymphonyError(f'frames {c.frames} is not a multiple of 3 x structure_steps {c.structure_steps}')
         if not 1 <= c.kernel <= P: raise DeepSymphonyError(f'kernel {c.kernel} must lie in 1..{P} (the pitch range)')
         self.rnn_a = nn.GRU(c.noise_dim + cd, c.hidden_a, batch_first=True)
         self.to_structure = nn.Linear(c.hidden_a, c.structure_dim)
@@ -95,15 +97,15 @@ class DCRNN(Adversarial):
     name = 'dcrnn'
     Config = DCRNNConfig
     params_block = (DCRNNConfig, DCRNNData, TrainConfig)
-    generate_options = {'--condition': dict(dest='cond', help='a scale such as C-major or A-minor (a conditional model)'),
-                        '--form': dict(dest='pattern', help='compose a song section by section, one noise per letter: ABCAB'),
+    generate_options = {'--condition': dict(dest='cond', help='a scale like C-major or A-minor (a conditional model)'),
+                        '--form': dict(dest='pattern', help='compose section by section, one noise per letter: ABCAB'),
                         '--noise': dict(help='the 8 noise entries, comma-separated (default: random per sample)')}
     def __init__(self, config:DCRNNConfig):
         super().__init__()
         self.config = c = config
         P = c.max_pitch - c.min_pitch + 1; self.sample_shape = (c.frames, P)
         self.generator = DCRNNGenerator(c)
-        self.critic = RollCNNCritic(c.frames, P, c.critic_hidden, cond_dim=12 if c.condition else 0, min_pitch=c.min_pitch)
+        self.critic = RollCNNCritic(c.frames, P, c.critic_hidden, 12 if c.condition else 0, min_pitch=c.min_pitch)
         self._init_adversarial()
     def real(self, batch):
         x = batch['x']
@@ -115,28 +117,32 @@ class DCRNN(Adversarial):
         if not self.config.condition: return None
         if cond is None: cond = np.full(12, 1 / 12, np.float32)
         if isinstance(cond, str): cond = scale_condition(cond)
-        cond = torch.as_tensor(np.asarray(cond, np.float32) if not torch.is_tensor(cond) else cond, device=next(self.parameters()).device)
+        cond = torch.as_tensor(np.asarray(cond, np.float32) if not torch.is_tensor(cond) else cond,
+                               device=next(self.parameters()).device)
         return cond.expand(n, 12) if cond.dim() == 1 else cond
     def fake(self, n, cond=None): return self.generator(self.noise(n), cond)[0]
     @torch.no_grad()
     def sample_rolls(self, n:int=1, seed:int|None=None, z=None, cond=None, pattern:str|None=None, noise=None):
-        """(n, frames, pitches) probabilities from noise `z` (n, 8) (random if None) under condition `cond` (a scale name or
-        12-d weights); with a form `pattern` (e.g. 'ABCAB') a list of n composed songs instead, one noise per letter.
-        `noise`: `z` as comma-separated text, the same for every sample."""
+        """(n, frames, pitches) probabilities from noise `z` (n, 8) (random if None) under condition `cond` (a scale
+        name or 12-d weights); with a form `pattern` (e.g. 'ABCAB') a list of n composed songs instead, one noise per
+        letter. `noise`: `z` as comma-separated text, the same for every sample."""
         if noise is not None:
             try: z = np.array([float(x) for x in str(noise).split(',')], np.float32)
-            except ValueError: raise DeepSymphonyError(f'noise: expected comma-separated numbers, got {noise!r}') from None
-        if pattern: return [compose(self, form(pattern, self.config.noise_dim, (seed or 0) + i), cond) for i in range(n)]
+            except ValueError: raise DeepSymphonyError(f'noise: need comma-separated numbers, got {noise!r}') from None
+        if pattern:
+            return [compose(self, form(pattern, self.config.noise_dim, (seed or 0) + i), cond) for i in range(n)]
         if z is None: z = self.noise(n, torch.Generator().manual_seed(seed) if seed is not None else None)
-        z = torch.as_tensor(np.asarray(z, np.float32) if not torch.is_tensor(z) else z, device=next(self.parameters()).device)
+        z = torch.as_tensor(np.asarray(z, np.float32) if not torch.is_tensor(z) else z,
+                            device=next(self.parameters()).device)
         if z.dim() == 1: z = z[None].expand(n, -1)
-        if z.shape[-1] != self.config.noise_dim: raise DeepSymphonyError(f'noise must have {self.config.noise_dim} entries, got {z.shape[-1]}')
+        if z.shape[-1] != self.config.noise_dim:
+            raise DeepSymphonyError(f'noise must have {self.config.noise_dim} entries, got {z.shape[-1]}')
         return self.generator(z, self._cond(cond, len(z)))[0]
 
 # %% ../../nbs/17_dcrnn.ipynb #e2f94180
 @torch.no_grad()
 def compose(model:DCRNN, zs, cond=None) -> np.ndarray:
-    "One song (sections × frames, pitches) of probabilities: a section per noise vector of `zs` (n, 8), RNNb's state carried over."
+    "One song's probabilities (sections × frames, pitches): a section per row of `zs` (n, 8), RNNb's state kept."
     zs = torch.as_tensor(np.asarray(zs, np.float32), device=next(model.parameters()).device)
     if zs.dim() != 2 or zs.shape[1] != model.config.noise_dim:
         raise DeepSymphonyError(f'zs must have shape (sections, {model.config.noise_dim}), got {tuple(zs.shape)}')

@@ -48,7 +48,8 @@ def gradient_penalty(critic, # callable: a batch of samples -> (N,) or (N, 1) sc
                      eps:torch.Tensor|None=None # (N,) interpolation weights; None: uniform random
                     ) -> torch.Tensor:
     "Mean (‖∇ₓ D(x̂)‖₂ − 1)² over x̂ = ε·real + (1 − ε)·fake, differentiable (for the critic's update)."
-    if real.shape != fake.shape: raise DeepSymphonyError(f'real {tuple(real.shape)} and fake {tuple(fake.shape)} differ in shape')
+    if real.shape != fake.shape:
+        raise DeepSymphonyError(f'real {tuple(real.shape)} and fake {tuple(fake.shape)} differ in shape')
     if eps is None: eps = torch.rand(real.shape[0], device=real.device)
     e = eps.to(real.device, real.dtype).view(-1, *[1] * (real.dim() - 1))
     xh = (e * real.detach() + (1 - e) * fake.detach()).requires_grad_(True)
@@ -63,7 +64,7 @@ def discriminator_targets(n:int, real:bool, smoothing:float=0.0, flip:float=0.0,
     return y
 
 def critic_loss(kind:str, real_out, fake_out, smoothing:float=0.0, flip:float=0.0) -> torch.Tensor:
-    "The critic's (discriminator's) loss without the penalty: logistic for 'classic' (per output: frames, patches), E[D(fake)] − E[D(real)] for 'wgan-gp'."
+    "The critic's loss (no penalty): 'classic' logistic per output (frame, patch); 'wgan-gp' E[D(fake)] − E[D(real)]."
     real_out, fake_out = real_out.reshape(len(real_out), -1), fake_out.reshape(len(fake_out), -1)
     if kind == 'wgan-gp': return fake_out.mean() - real_out.mean()
     if kind == 'classic':
@@ -91,21 +92,22 @@ class HistoryBuffer(nn.Module):
         for row in x.detach():
             self.items[int(self.count) % self.capacity] = row; self.count += 1
     def mix(self, fake:torch.Tensor, fraction:float=0.5) -> torch.Tensor:
-        "`fake` with its last `fraction` replaced by random stored samples (once any are stored); `fake` is then stored."
+        "`fake` with its last `fraction` replaced by random stored samples (if any); `fake` is then stored."
         fake = fake.detach(); n = min(int(self.count), self.capacity); k = int(round(len(fake) * fraction)) if n else 0
-        out = torch.cat([fake[:len(fake) - k], self.items[torch.randint(0, n, (k,), device=self.items.device)]]) if k else fake
+        out = torch.cat([fake[:-k], self.items[torch.randint(0, n, (k,), device=self.items.device)]]) if k else fake
         self.push(fake)
         return out
 
 # %% ../../nbs/14_gan.ipynb #489c6838
+_below_half = Check(lambda v: 0 <= v < 0.5, 'must lie in [0, 0.5)')
 @dataclass
 class AdversarialConfig:
     "How a GAN is trained (every model config of this family carries these fields)."
     loss: str = knob('wgan-gp', one_of(*ADV_LOSSES), "'classic' or 'wgan-gp'", 'adversarial')
     n_critic: int = knob(5, positive, 'critic steps per generator step', 'adversarial', tiny=2)
     gp_weight: float = knob(10.0, non_negative, 'λ of the gradient penalty', 'adversarial')
-    label_smoothing: float = knob(0.0, Check(lambda v: 0 <= v < 0.5, 'must lie in [0, 0.5)'), 'classic: real targets 1 - s', 'adversarial')
-    label_flip: float = knob(0.0, Check(lambda v: 0 <= v < 0.5, 'must lie in [0, 0.5)'), 'classic: share of "confusing" swapped targets', 'adversarial')
+    label_smoothing: float = knob(0.0, _below_half, 'classic: real targets 1 - s', 'adversarial')
+    label_flip: float = knob(0.0, _below_half, 'classic: share of "confusing" swapped targets', 'adversarial')
     history: int = knob(0, non_negative, 'replay store capacity (0: no replay)', 'adversarial')
     history_fraction: float = knob(0.5, unit_interval, 'share of each fake batch drawn from the store', 'adversarial')
     g_lr_scale: float = knob(1.0, positive, 'generator lr / critic lr', 'adversarial')
@@ -129,11 +131,12 @@ class Adversarial(nn.Module):
         c = self.config; return PianoRollEncoder(c.fps, c.min_pitch, c.max_pitch)
     def sample_songs(self, n:int, seed:int|None=None, **options) -> list[Song]:
         "`n` generated rolls (`sample_rolls`) as songs."
-        enc = self.roll_encoder()
-        return [roll_to_song(r, enc, name=f'{self.name} sample {i}') for i, r in enumerate(self.sample_rolls(n, seed, **options))]
+        enc, rolls = self.roll_encoder(), self.sample_rolls(n, seed, **options)
+        return [roll_to_song(r, enc, name=f'{self.name} sample {i}') for i, r in enumerate(rolls)]
     def _init_adversarial(self):
         c = self.config
-        if c.loss not in ADV_LOSSES: raise DeepSymphonyError(f'adversarial loss must be one of {", ".join(ADV_LOSSES)}, got {c.loss!r}')
+        if c.loss not in ADV_LOSSES:
+            raise DeepSymphonyError(f'adversarial loss must be one of {", ".join(ADV_LOSSES)}, got {c.loss!r}')
         self.replay = HistoryBuffer(c.history, self.sample_shape) if c.history else None
         self.last = {}
     def real(self, batch:dict) -> tuple[torch.Tensor, torch.Tensor|None]:
@@ -183,7 +186,9 @@ class RollWindows(RandomWindows):
         idx = [i for i in range(len(r)) if r.names[i].startswith(include)]
         if max_songs: idx = idx[:max_songs]
         rolls = [x for x in (self.enc.encode(Song(r[i].copy())) for i in idx) if len(x) >= frames and x.any()]
-        if not rolls: raise DeepSymphonyError(f'{prepared}/notes/{split}: no song{" named " + include + "…" if include else ""} lasts {frames} frames ({frames / fps:.1f} s)')
+        if not rolls: raise DeepSymphonyError(f'{prepared}/notes/{split}: no song'
+                                              f'{" named " + include + "…" if include else ""}'
+                                              f' lasts {frames} frames ({frames / fps:.1f} s)')
         super().__init__(rolls, frames, transpose, self.enc, dtype=np.float32)
     @property
     def num_pitches(self) -> int: return self.enc.num_pitches
@@ -202,11 +207,12 @@ def collapse_measures(rolls, min_pitch:int=0, threshold:float=0.5) -> dict:
     return {'samples': N, 'distinct_samples': distinct, 'distinct_fraction': distinct / max(N, 1),
             'pitch_classes_used': len(set().union(*[pcs(x) for x in on])) if N else 0,
             'pitch_classes_per_sample': float(np.mean(per)) if N else 0.0,
-            'density': float(on.mean()) if N else 0.0, 'silent_fraction': float(np.mean([not x.any() for x in on])) if N else 0.0,
+            'density': float(on.mean()) if N else 0.0,
+            'silent_fraction': float(np.mean([not x.any() for x in on])) if N else 0.0,
             'polyphony': float(on.sum(2)[on.any(2)].mean()) if on.any() else 0.0}
 
 def roll_statistics_distance(fake, real, min_pitch:int=0, threshold:float=0.5) -> float:
-    "How far generated rolls are from real ones in simple statistics: L1 between pitch-class distributions + |log density ratio| + |polyphony gap|/2 (lower is better; the GANs' validation score)."
+    "Distance of generated from real rolls: pitch-class L1 + |log density ratio| + |polyphony gap|/2 (lower is better)."
     def stats(r):
         on = np.asarray(r) > threshold
         cols = on.sum((0, 1)).astype(float)
@@ -240,7 +246,7 @@ class RollCNNCritic(nn.Module):
     def __init__(self, frames:int, pitches:int, channels:int=32, cond_dim:int=0, min_pitch:int=0):
         super().__init__()
         c = channels; self.cond_dim = cond_dim
-        self.register_buffer('pc', (torch.arange(pitches) + min_pitch) % 12, persistent=False)   # pitch class of each column
+        self.register_buffer('pc', (torch.arange(pitches) + min_pitch) % 12, persistent=False)  # pitch class per column
         self.net = nn.Sequential(nn.Conv2d(1 + (1 if cond_dim else 0), c, 4, 2, 1), nn.LeakyReLU(0.2),
                                  nn.Conv2d(c, 2 * c, 4, 2, 1), nn.LeakyReLU(0.2),
                                  nn.Conv2d(2 * c, 4 * c, 4, 2, 1), nn.LeakyReLU(0.2))
@@ -256,7 +262,8 @@ class RollCNNCritic(nn.Module):
 @dataclass
 class RollData:
     "The piano-roll windows a GAN trains on (the `data` section of its block); the window fields also shape the model."
-    frames: int = knob(64, Check(lambda v: v >= 16 and v % 8 == 0, 'must be a multiple of 8, at least 16'), 'frames per window', 'data', tiny=32)
+    frames: int = knob(64, Check(lambda v: v >= 16 and v % 8 == 0, 'must be a multiple of 8, at least 16'),
+                       'frames per window', 'data', tiny=32)
     fps: float = knob(8.0, positive, 'frames per second', 'data')
     min_pitch: int = knob(36, between(0, 127), 'lowest pitch of the roll', 'data')
     max_pitch: int = knob(99, between(0, 127), 'highest pitch of the roll', 'data')
@@ -280,16 +287,17 @@ class GANChapters:
 register_block('gan_chapters', GANChapters)
 
 def build_gan(cls, params:dict, block:str):
-    "`(model, checked params)`: a GAN of class `cls` from a params block (its knobs plus the window fields of `data`), seeded with `train.seed`."
+    "`(model, checked params)`: a `cls` GAN from a params block (knobs + `data` window fields), seeded by `train.seed`."
     p = check_params(params, cls.params_block, block, required=False)
     d = config_from(cls.params_block[1], p)
-    if d.min_pitch > d.max_pitch: raise ParamsError(f'{block}.data: min_pitch {d.min_pitch} is above max_pitch {d.max_pitch}')
+    if d.min_pitch > d.max_pitch: raise ParamsError(f'{block}.data: min_pitch {d.min_pitch} > max_pitch {d.max_pitch}')
     window = dict(frames=d.frames, fps=d.fps, min_pitch=d.min_pitch, max_pitch=d.max_pitch)
     return build(cls, config_from(cls.Config, p, **window), train_config(p).seed), p
 
 def train_gan(model:Adversarial, prepared, out_dir, p:dict, block:str, metrics_path=None, progress:bool=True,
               batches=None, evaluate=None) -> dict:
-    "Train a piano-roll GAN with the shared trainer (`batch_size` real windows per step, split over the critic steps); validation: `evaluate(model)` or the statistics distance of its samples to validation windows."
+    """Train a piano-roll GAN with the shared trainer (`batch_size` real windows per step, split over the critic steps);
+    validation: `evaluate(model)` or the statistics distance of its samples to validation windows."""
     tcfg, d, c = train_config(p, block), config_from(type(model).params_block[1], p), model.config
     if batches is None: batches = d.windows(prepared, 'train').batch
     if evaluate is None:
@@ -299,19 +307,21 @@ def train_gan(model:Adversarial, prepared, out_dir, p:dict, block:str, metrics_p
             return roll_statistics_distance(fake, valid.numpy(), c.min_pitch)
     return Trainer(model, batches, tcfg, out_dir, evaluate, metrics_path, progress).fit()
 
-def write_roll_samples(rolls, encoder:PianoRollEncoder, out_dir, prefix:str, wav:bool=True, png:bool=True, start:int=0) -> list[Path]:
+def write_roll_samples(rolls, encoder:PianoRollEncoder, out_dir, prefix:str, wav:bool=True, png:bool=True,
+                       start:int=0) -> list[Path]:
     "Each generated roll as `<prefix>_<i>.mid` (+ `.wav`, `.png`), numbered from `start`; returns the MIDI paths."
     from deep_symphony.render import write_samples
     return write_samples([roll_to_song(r, encoder, name=f'{prefix}_{i:02d}') for i, r in enumerate(rolls, start)],
                          out_dir, prefix, wav, png, start=start)
 
 # %% ../../nbs/14_gan.ipynb #3c427b2d
-def gan_report(rolls:np.ndarray, valid:np.ndarray, encoder:PianoRollEncoder, samples_dir, prefix:str, rendered:int=4) -> dict:
-    "Collapse measures and statistics distance of generated `rolls` (N, T, P) against `valid` windows; writes the samples."
-    rolls = np.asarray(rolls)
+def gan_report(rolls:np.ndarray, valid:np.ndarray, encoder:PianoRollEncoder, samples_dir, prefix:str,
+               rendered:int=4) -> dict:
+    "Collapse measures and statistics distance of generated `rolls` (N, T, P) vs `valid` windows; writes the samples."
+    rolls, half = np.asarray(rolls), len(valid) // 2
     m = collapse_measures(rolls, encoder.min_pitch)
     m['statistics_distance'] = roll_statistics_distance(rolls, valid, encoder.min_pitch)
-    m['real_statistics_distance'] = roll_statistics_distance(valid[: len(valid) // 2], valid[len(valid) // 2:], encoder.min_pitch)
+    m['real_statistics_distance'] = roll_statistics_distance(valid[:half], valid[half:], encoder.min_pitch)
     paths = write_roll_samples(rolls[:rendered], encoder, samples_dir, prefix, wav=True, png=True)
     paths += write_roll_samples(rolls[rendered:], encoder, samples_dir, prefix, wav=False, png=False, start=rendered)
     m['midi_files'] = len(paths)

@@ -41,7 +41,7 @@ def drop_notes(roll:torch.Tensor, # (B, T, P) binary rolls
     on = roll > 0.5
     B, T, P = on.shape
     starts = torch.from_numpy(roll_runs(on.cpu().numpy())[0]).to(on.device)
-    run = starts.long().cumsum(1)                                    # run number within its pitch row (0 before the first)
+    run = starts.long().cumsum(1)                                 # run number within its pitch row (0 before the first)
     keep = torch.rand(B, T + 1, P, generator=generator).to(on.device) >= drop
     return (on & keep.gather(1, run)).to(roll.dtype)
 
@@ -50,24 +50,28 @@ def roll_notes(roll:np.ndarray, threshold:float=0.5) -> set[tuple[int, int]]:
     return set(zip(*map(lambda a: a.tolist(), np.nonzero(roll_runs(np.asarray(roll) > threshold)[0]))))
 
 def note_f1(pred:np.ndarray|set, truth:np.ndarray, threshold:float=0.5) -> dict:
-    "Note precision, recall and F1 of `pred` (a roll, or a set of (onset frame, pitch row) notes) against roll `truth` (notes match on onset frame and pitch)."
+    "Note precision, recall and F1 of `pred` (a roll or a set of (onset frame, pitch row) notes) vs roll `truth`."
     a, b = (pred if isinstance(pred, set) else roll_notes(pred, threshold)), roll_notes(truth)
     tp = len(a & b); p = tp / len(a) if a else 0.0; r = tp / len(b) if b else 0.0
     return {'precision': p, 'recall': r, 'f1': 2 * p * r / (p + r) if p + r else 0.0}
 
 # %% ../../nbs/18_pix2pix.ipynb #fa941af4
-def _down(i, o, norm=True): return nn.Sequential(nn.Conv2d(i, o, 4, 2, 1), *([nn.InstanceNorm2d(o, affine=True)] if norm else []), nn.LeakyReLU(0.2))
-def _up(i, o, drop=0.0): return nn.Sequential(nn.ConvTranspose2d(i, o, 4, 2, 1), nn.InstanceNorm2d(o, affine=True), nn.ReLU(), *([nn.Dropout(drop)] if drop else []))
+def _down(i, o, norm=True): return nn.Sequential(
+    nn.Conv2d(i, o, 4, 2, 1), *([nn.InstanceNorm2d(o, affine=True)] if norm else []), nn.LeakyReLU(0.2))
+def _up(i, o, drop=0.0): return nn.Sequential(nn.ConvTranspose2d(i, o, 4, 2, 1), nn.InstanceNorm2d(o, affine=True),
+                                              nn.ReLU(), *([nn.Dropout(drop)] if drop else []))
 
 class UNet(nn.Module):
     "Facade (B, T, P) -> restored note probabilities (B, T, P); T and P multiples of 16."
     def __init__(self, ch:int=16, dropout:float=0.5):
         super().__init__()
-        self.d1, self.d2, self.d3, self.d4 = _down(1, ch, False), _down(ch, 2 * ch), _down(2 * ch, 4 * ch), _down(4 * ch, 8 * ch)
+        self.d1, self.d2 = _down(1, ch, False), _down(ch, 2 * ch)
+        self.d3, self.d4 = _down(2 * ch, 4 * ch), _down(4 * ch, 8 * ch)
         self.u1, self.u2, self.u3 = _up(8 * ch, 4 * ch, dropout), _up(8 * ch, 2 * ch, dropout), _up(4 * ch, ch)
         self.u4 = nn.ConvTranspose2d(2 * ch, 1, 4, 2, 1)
     def forward(self, facade):
-        if facade.shape[1] % 16 or facade.shape[2] % 16: raise DeepSymphonyError(f'crop {tuple(facade.shape[1:])}: frames and pitches must be multiples of 16')
+        if facade.shape[1] % 16 or facade.shape[2] % 16:
+            raise DeepSymphonyError(f'crop {tuple(facade.shape[1:])}: frames and pitches must be multiples of 16')
         x = facade.transpose(1, 2)[:, None]                         # (B, 1, P, T)
         d1 = self.d1(x); d2 = self.d2(d1); d3 = self.d3(d2); d4 = self.d4(d3)
         u = self.u1(d4); u = self.u2(torch.cat([u, d3], 1)); u = self.u3(torch.cat([u, d2], 1))
@@ -78,7 +82,8 @@ class PatchDiscriminator(nn.Module):
     "(facade, roll) -> a logit per patch (B, patches)."
     def __init__(self, ch:int=16):
         super().__init__()
-        self.net = nn.Sequential(_down(2, ch, False), _down(ch, 2 * ch), _down(2 * ch, 4 * ch), nn.Conv2d(4 * ch, 1, 4, 1, 1))
+        self.net = nn.Sequential(_down(2, ch, False), _down(ch, 2 * ch), _down(2 * ch, 4 * ch),
+                                 nn.Conv2d(4 * ch, 1, 4, 1, 1))
     def forward(self, x, facade):
         return self.net(torch.stack([facade, x], 1).transpose(2, 3)).flatten(1)
 
@@ -89,9 +94,12 @@ class Pix2PixConfig(AdversarialConfig):
     beta2: float = redefault(AdversarialConfig, 'beta2', 0.999)
     channels: int = knob(16, positive, 'U-Net and PatchGAN width (paper scale: 64)', tiny=4)
     dropout: float = knob(0.5, fraction, "the U-Net's dropout (its noise)")
-    recon: str = knob('bce', one_of('l1', 'bce'), "reconstruction loss: 'l1' (the study's) or 'bce' (per-cell log loss: calibrated probabilities)")
-    recon_weight: float = knob(1000.0, non_negative, 'weight of the reconstruction loss (Pix2Pix: 100 × L1; the cells are 98 % empty)')
-    drop: float = knob(0.5, Check(lambda v: 0 < v < 1, 'must lie in (0, 1)'), 'probability that a note is missing from the facade')
+    recon: str = knob('bce', one_of('l1', 'bce'),
+                      "reconstruction loss: 'l1' (the study's) or 'bce' (per-cell log loss: calibrated probabilities)")
+    recon_weight: float = knob(1000.0, non_negative,
+                               'weight of the reconstruction loss (Pix2Pix: 100 × L1; the cells are 98 % empty)')
+    drop: float = knob(0.5, Check(lambda v: 0 < v < 1, 'must lie in (0, 1)'),
+                       'probability that a note is missing from the facade')
     frames: int = 128
     fps: float = 8.0
     min_pitch: int = 0
@@ -104,30 +112,37 @@ class Pix2PixData(RollData):
     min_pitch: int = redefault(RollData, 'min_pitch', 0)
     max_pitch: int = redefault(RollData, 'max_pitch', 127)
 
+def _first_validation_song(prepared='prepared') -> Song:
+    if not (Path(prepared) / 'notes' / 'valid').is_dir():
+        raise DeepSymphonyError(f'source: pix2pix restores facades of a song: give one (no {prepared}/notes/valid)')
+    from deep_symphony.prepare import load_songs
+    return max(load_songs(prepared, 'valid')[:50], key=len)
+
 @register_model
 class Pix2Pix(Adversarial):
     "U-Net generator + PatchGAN discriminator, L1 + adversarial loss, on (facade, crop) pairs."
     name = 'pix2pix'
     Config = Pix2PixConfig
     params_block = (Pix2PixConfig, Pix2PixData, TrainConfig)
-    generate_options = {'--source': dict(required=True, help='the MIDI file whose facades (notes dropped) are restored'),
-                        '--crop': dict(type=int, default=256, help='restore crop by crop, this many frames each (a multiple of 16)'),
-                        '--threshold': dict(type=float, default=0.5, help='accept a proposed note at this mean probability')}
+    generate_options = {'--source': dict(help='a MIDI file whose facades are restored (default: the first '
+                                               'validation song of ./prepared, as the chapter does)'),
+                        '--crop': dict(type=int, default=256, help='frames per restored crop (a multiple of 16)'),
+                        '--threshold': dict(type=float, default=0.5, help='accept a proposal at this mean probability')}
     @classmethod
     def fit(cls, prepared, out_dir, params:dict, metrics_path=None, progress:bool=True) -> dict:
         "Train on (facade, crop) pairs of a prepared corpus (see `train_pix2pix`)."
         return train_pix2pix(prepared, out_dir, params, metrics_path, progress)
     def sample_rolls(self, n:int, seed:int|None=None, source=None, crop:int=256, threshold:float=0.5):
-        "`n` restorations of facades of the `source` song (a Song or MIDI file), each with other notes dropped: a list of `(roll, onsets)`."
-        if source is None: raise DeepSymphonyError('pix2pix restores facades: give a source song')
+        "`n` restorations of `source` facades (a Song or MIDI file; other notes dropped in each), as `(roll, onsets)`."
+        if source is None: source = _first_validation_song()
         roll = torch.as_tensor(self.roll_encoder().encode(as_song(source, 'source')).astype(np.float32))[None]
         g = torch.Generator().manual_seed(seed if seed is not None else int(torch.randint(2**31, ())))
         facades = [drop_notes(roll, self.config.drop, g)[0].numpy() for _ in range(n)]
         return [restored_roll(self.restore(f, crop), f, threshold) for f in facades]
     def sample_songs(self, n:int, seed:int|None=None, **options) -> list[Song]:
         "`n` restorations of facades of a source song (see `sample_rolls`)."
-        enc = self.roll_encoder()
-        return [enc.decode(r, o, name=f'pix2pix restoration {i}') for i, (r, o) in enumerate(self.sample_rolls(n, seed, **options))]
+        enc, outs = self.roll_encoder(), self.sample_rolls(n, seed, **options)
+        return [enc.decode(r, o, name=f'pix2pix restoration {i}') for i, (r, o) in enumerate(outs)]
     def __init__(self, config:Pix2PixConfig):
         super().__init__()
         self.config = c = config
@@ -139,11 +154,12 @@ class Pix2Pix(Adversarial):
     def score(self, x, cond=None): return self.critic(x, cond)
     def fake(self, n, cond=None): return self.generator(cond)
     def extra_generator_loss(self, fake, real, cond):
-        if self.config.recon == 'bce': return self.config.recon_weight * F.binary_cross_entropy(fake.clamp(1e-6, 1 - 1e-6), real)
-        return self.config.recon_weight * F.l1_loss(fake, real)
+        c = self.config
+        if c.recon == 'bce': return c.recon_weight * F.binary_cross_entropy(fake.clamp(1e-6, 1 - 1e-6), real)
+        return c.recon_weight * F.l1_loss(fake, real)
     @torch.no_grad()
     def restore(self, facade:np.ndarray, crop:int=128) -> np.ndarray:
-        "Restore a whole facade roll (T, P) crop by crop (`crop` frames each, the last one padded) and stitch the crops."
+        "Restore a whole facade roll (T, P) crop by crop (`crop` frames each, the last padded) and stitch the crops."
         if crop % 16: raise DeepSymphonyError(f'crop {crop}: must be a multiple of 16')
         f = torch.as_tensor(np.asarray(facade, np.float32), device=next(self.parameters()).device)
         T = len(f); pad = (-T) % crop
@@ -157,14 +173,15 @@ def facade_pairs(windows:RollWindows, n:int, drop:float, seed:int=0) -> tuple[to
     return x, drop_notes(x, drop, torch.Generator().manual_seed(seed + 1))
 
 def candidate_notes(prob:np.ndarray, facade:np.ndarray, floor:float=0.1) -> list[tuple[int, int, int, float]]:
-    "Notes the restoration proposes: runs of cells outside the facade with probability > `floor`, as (onset, end, pitch row, mean probability)."
+    "Proposed notes: runs of non-facade cells with probability > `floor`, as (onset, end, pitch row, mean probability)."
     first, last = roll_runs((np.asarray(prob) > floor) & (np.asarray(facade) < 0.5))
     starts, ends = np.argwhere(first), np.argwhere(last)
     starts = starts[np.lexsort((starts[:, 0], starts[:, 1]))]; ends = ends[np.lexsort((ends[:, 0], ends[:, 1]))]
-    return [(int(s), int(e) + 1, int(p), float(np.asarray(prob)[s:e + 1, p].mean())) for (s, p), (e, _) in zip(starts, ends)]
+    return [(int(s), int(e) + 1, int(p), float(np.asarray(prob)[s:e + 1, p].mean()))
+            for (s, p), (e, _) in zip(starts, ends)]
 
 def restored_notes(prob:np.ndarray, facade:np.ndarray, threshold:float=0.5) -> set[tuple[int, int]]:
-    "The notes of a restoration: the facade's (all true) plus every proposed note whose mean probability reaches `threshold`."
+    "A restoration's notes: the facade's (all true) plus each proposed note whose mean probability reaches `threshold`."
     return roll_notes(facade) | {(s, p) for s, e, p, sc in candidate_notes(prob, facade) if sc >= threshold}
 
 def restored_roll(prob:np.ndarray, facade:np.ndarray, threshold:float=0.5) -> tuple[np.ndarray, np.ndarray]:
@@ -176,15 +193,18 @@ def restored_roll(prob:np.ndarray, facade:np.ndarray, threshold:float=0.5) -> tu
     return roll, onsets
 
 def restoration_scores(model:Pix2Pix, crops, facades, threshold:float=0.5) -> dict:
-    "Mean note F1 (and precision, recall) of the facades and of their restorations (proposals kept at `threshold`) against the complete crops."
+    "Mean note F1 (and precision, recall) of facades and restorations (proposals kept at `threshold`) vs the crops."
     model.eval()
     with torch.no_grad(): out = model.generator(facades.to(next(model.parameters()).device)).cpu().numpy()
     rows = {'facade': [note_f1(f, c) for f, c in zip(facades.numpy(), crops.numpy())],
-            'restored': [note_f1(restored_notes(o, f, threshold), c) for o, f, c in zip(out, facades.numpy(), crops.numpy())]}
+            'restored': [note_f1(restored_notes(o, f, threshold), c)
+                         for o, f, c in zip(out, facades.numpy(), crops.numpy())]}
     return {k: {m: float(np.mean([r[m] for r in v])) for m in ('precision', 'recall', 'f1')} for k, v in rows.items()}
 
-def calibrate_threshold(model:Pix2Pix, crops, facades, grid=np.round(np.arange(0.3, 1.0, 0.05), 2)) -> tuple[float, float]:
-    "`(threshold, F1)`: the acceptance threshold with the best mean note F1 on the given (training) pairs; 1.0 (accept nothing) if none beats the facade."
+def calibrate_threshold(model:Pix2Pix, crops, facades,
+                        grid=np.round(np.arange(0.3, 1.0, 0.05), 2)) -> tuple[float, float]:
+    """`(threshold, F1)`: the acceptance threshold with the best mean note F1 on the given (training) pairs;
+    1.0 (accept nothing) if none beats the facade."""
     best = (1.0, restoration_scores(model, crops, facades, 1.0)['facade']['f1'])
     for t in grid:
         f1 = restoration_scores(model, crops, facades, float(t))['restored']['f1']
@@ -194,12 +214,13 @@ def calibrate_threshold(model:Pix2Pix, crops, facades, grid=np.round(np.arange(0
 def train_pix2pix(prepared, out_dir, params:dict, metrics_path=None, progress:bool=True) -> dict:
     "Train Pix2Pix on crops of a prepared corpus (resumes from `out_dir/last.pt`)."
     model, p = build_gan(Pix2Pix, params, 'pix2pix'); d = config_from(Pix2PixData, p)
-    c = model.config
-    if c.frames % 16 or (c.max_pitch - c.min_pitch + 1) % 16:
-        raise DeepSymphonyError(f'pix2pix.data: frames ({c.frames}) and the pitch range ({c.max_pitch - c.min_pitch + 1}) must be multiples of 16')
+    c = model.config; P = c.max_pitch - c.min_pitch + 1
+    if c.frames % 16 or P % 16:
+        raise DeepSymphonyError(f'pix2pix.data: frames ({c.frames}) and the pitch range ({P}) must be multiples of 16')
     train, valid = d.windows(prepared, 'train'), d.windows(prepared, 'valid')
     crops, facades = facade_pairs(valid, d.eval_windows, c.drop)
     def evaluate(m):      # the reconstruction loss on fixed validation pairs
         m.eval()
-        with torch.no_grad(): return float(m.extra_generator_loss(m.generator(facades), crops, facades)) / max(c.recon_weight, 1e-12)
-    return train_gan(model, prepared, out_dir, p, 'pix2pix', metrics_path, progress, batches=train.batch, evaluate=evaluate)
+        with torch.no_grad():
+            return float(m.extra_generator_loss(m.generator(facades), crops, facades)) / max(c.recon_weight, 1e-12)
+    return train_gan(model, prepared, out_dir, p, 'pix2pix', metrics_path, progress, train.batch, evaluate)

@@ -49,10 +49,12 @@ class RollGAN(Adversarial):
         P = c.max_pitch - c.min_pitch + 1
         self.sample_shape = (c.frames, P)
         self.generator = FrameRNNGenerator(c.noise_dim, c.hidden, P, c.layers)
-        self.critic = FrameRNNDiscriminator(P, c.critic_hidden) if c.critic == 'rnn' else RollCNNCritic(c.frames, P, c.critic_hidden)
+        self.critic = (FrameRNNDiscriminator(P, c.critic_hidden) if c.critic == 'rnn'
+                       else RollCNNCritic(c.frames, P, c.critic_hidden))
         self._init_adversarial()
     def noise(self, n:int, frames:int|None=None, generator=None):
-        return torch.randn(n, frames or self.config.frames, self.config.noise_dim, generator=generator).to(next(self.parameters()).device)
+        return torch.randn(n, frames or self.config.frames, self.config.noise_dim,
+                           generator=generator).to(next(self.parameters()).device)
     def fake(self, n, cond=None): return self.generator(self.noise(n))
     @torch.no_grad()
     def sample_rolls(self, n:int, seed:int|None=None, frames:int|None=None) -> torch.Tensor:

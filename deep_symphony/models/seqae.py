@@ -53,14 +53,14 @@ class SeqAEConfig:
     embed_dim: int = knob(64, positive, 'token embedding size', tiny=8)
     hidden: int = knob(256, positive, 'GRU units of the encoder and both decoders (paper scale: 512)', tiny=16)
     code_bits: int = knob(16, between(1, 32), "bits of the binary code (the study's 16)")
-    notes: int = knob(NOTES_PER_SUBSEQ, between(1, 16, 'notes per subsequence'), 'notes per subsequence (2 tokens each)')
+    notes: int = knob(NOTES_PER_SUBSEQ, between(1, 16, 'notes per subsequence'), 'notes per subsequence, 2 tokens each')
     w_rec: float = knob(1.0, non_negative, 'weight of L_rec', 'loss')
     w_rec_bin: float = knob(1.0, non_negative, 'weight of L_rec^bin', 'loss')
     w_con: float = knob(0.0, non_negative, 'weight of L_con (0: the vanilla SeqAE)', 'loss', tiny=0.05)
     w_q: float = knob(0.0, non_negative, 'weight of L_q', 'loss', tiny=0.05)
-    con_mode: str = knob('sign', one_of('sign', 'l2', 'hinge'), "'sign' (the study's), 'l2' or 'hinge' (the earlier losses)", 'loss')
+    con_mode: str = knob('sign', one_of('sign', 'l2', 'hinge'), "sign (the study's) or the earlier l2, hinge", 'loss')
     hinge_margin: float = knob(1.0, non_negative, 'C of the hinge loss', 'loss')
-    code_noise: float = knob(0.0, non_negative, "std of Gaussian noise on c' before f_dec in training (semantic hashing)", 'loss')
+    code_noise: float = knob(0.0, non_negative, "std of Gaussian noise on c' before f_dec (semantic hashing)", 'loss')
     ramp_steps: int = knob(0, non_negative, 'w_con, w_q and the noise grow linearly from 0 over these steps', 'loss')
     vocab_size: int = SEQAE_VOCAB
     def encoder(self) -> SubsequenceEncoder:
@@ -70,8 +70,8 @@ class SeqAEConfig:
 @dataclass
 class SeqAEData:
     "The training windows of a SeqAE (the `data` section of the `seqae` block)."
-    window: int = knob(8, Check(lambda v: v > 1, 'must be > 1'), 'consecutive subsequences per training window', 'data', tiny=4)
-    transpose: int = knob(2, between(0, 12), 'random transposition in [-transpose, transpose] semitones', 'data', tiny=0)
+    window: int = knob(8, Check(lambda v: v > 1, 'must be > 1'), 'consecutive subsequences per window', 'data', tiny=4)
+    transpose: int = knob(2, between(0, 12), 'random shift in [-transpose, transpose] semitones', 'data', tiny=0)
     eval_songs: int = knob(0, non_negative, 'validation songs measured (0 = all)', 'data', tiny=8)
 
 class _Decoder(nn.Module):
@@ -106,11 +106,11 @@ class SeqAE(nn.Module):
                                    help='the ablation row (its loss weights)')}
     generate_options = {
         '--steps': dict(type=int, default=96, help='walk steps = subsequences'),
-        '--walk': dict(choices=('random', 'reset'), default='random', help='a random walk, or one that returns to its theme'),
-        '--flips': dict(type=float, default=2.5, help="mean bits flipped per step (the chapter uses the continuous model's avg_flips)"),
-        '--jump': dict(type=float, help="random walk: probability of a whole-code jump per step (default: the study's, converted)"),
-        '--p-return': dict(type=float, help="reset walk: probability of returning to the theme (default: the study's, converted)"),
-        '--p-store': dict(type=float, help="reset walk: probability of storing the current code as theme (default: the study's, converted)"),
+        '--walk': dict(choices=('random', 'reset'), default='random', help='random walk or one returning to its theme'),
+        '--flips': dict(type=float, default=2.5, help="mean bits flipped per step (chapter: continuous avg_flips)"),
+        '--jump': dict(type=float, help="random walk: P(whole-code jump) per step (default: the study's, converted)"),
+        '--p-return': dict(type=float, help="reset walk: P(return to the theme) (default: the study's, converted)"),
+        '--p-store': dict(type=float, help="reset walk: P(store the code as theme) (default: the study's, converted)"),
         '--prime': dict(help='a MIDI file whose first subsequence starts every walk')}
     def __init__(self, config:SeqAEConfig):
         super().__init__()
@@ -119,7 +119,7 @@ class SeqAE(nn.Module):
         self.enc = nn.GRU(c.embed_dim, c.hidden, batch_first=True)
         self.to_code = nn.Linear(c.hidden, c.code_bits)
         self.dec, self.dec_bin = _Decoder(c), _Decoder(c)
-        self.register_buffer('trained_steps', torch.zeros((), dtype=torch.long))   # for the ramp; saved with the weights
+        self.register_buffer('trained_steps', torch.zeros((), dtype=torch.long))  # for the ramp; saved with the weights
         self.last = {}
 
     def encode(self, x):                                            # x (N, 2·notes) -> c' (N, bits)
@@ -134,7 +134,7 @@ class SeqAE(nn.Module):
         else: raise DeepSymphonyError(f"con_mode must be 'sign', 'l2' or 'hinge', got {self.config.con_mode!r}")
         return d.mean()
 
-    def forward(self, x):                                           # x (B, K, 2·notes): windows of consecutive subsequences
+    def forward(self, x):                                           # x (B, K, 2·notes): K consecutive subsequences
         "`(codes (B, K, bits), loss)`; the components are kept in `self.last`."
         B, K, T = x.shape
         flat = x.reshape(B * K, T)
@@ -155,7 +155,7 @@ class SeqAE(nn.Module):
 
     @torch.no_grad()
     def teacher_forced(self, x, binary:bool=True) -> np.ndarray:
-        "Each token's most likely value given the code of `x` (N, 2·notes) and the *true* previous tokens: (N, 2·notes)."
+        "Each token's likeliest value given the code of `x` (N, 2·notes) and the *true* previous tokens: (N, 2·notes)."
         x = torch.as_tensor(x, dtype=torch.long, device=next(self.parameters()).device)
         c = self.encode(x); c = torch.sign(c) if binary else c
         inputs = torch.cat([torch.full((len(x), 1), BOS, dtype=torch.long, device=x.device), x[:, :-1]], 1)
@@ -181,7 +181,7 @@ class SeqAE(nn.Module):
                      prime=None) -> list[Song]: # a Song or MIDI file whose first subsequence starts every walk
         "`n` walks of `steps` codes through the binary code space, decoded (see `random_walk`, `reset_random_walk`)."
         if walk not in ('random', 'reset'): raise DeepSymphonyError(f"walk must be 'random' or 'reset', got {walk!r}")
-        if steps <= 0 or flips <= 0: raise DeepSymphonyError(f'steps and flips must be positive, got {steps} and {flips}')
+        if steps <= 0 or flips <= 0: raise DeepSymphonyError(f'steps and flips must be positive, got {steps}, {flips}')
         rates = walk_rates(self.config.notes)
         for k, v in (('jump', jump), ('p_return', p_return), ('p_store', p_store)):
             if v is None: continue
@@ -190,21 +190,21 @@ class SeqAE(nn.Module):
         rng = np.random.default_rng(seed)
         start = None
         if prime is not None:
-            sub = self.config.encoder().encode(as_song(prime, 'prime'))
+            sub, dev = self.config.encoder().encode(as_song(prime, 'prime')), next(self.parameters()).device
             if not len(sub): raise DeepSymphonyError(f'prime: {prime}: fewer than {self.config.notes} notes')
-            with torch.no_grad(): start = torch.sign(self.encode(torch.as_tensor(sub[:1], device=next(self.parameters()).device))).cpu().numpy()[0]
+            with torch.no_grad(): start = torch.sign(self.encode(torch.as_tensor(sub[:1], device=dev))).cpu().numpy()[0]
         songs = []
         for i in range(n):
             s0 = start if start is not None else rng.choice([-1.0, 1.0], self.config.code_bits)
-            s = int(rng.integers(2**31))
-            codes = (random_walk(s0, steps, flips, rates['jump'], seed=s, decode=self.decode_codes) if walk == 'random' else
-                     reset_random_walk(s0, steps, flips, rates['p_return'], rates['p_store'], seed=s, decode=self.decode_codes))
+            s, decode = int(rng.integers(2**31)), self.decode_codes
+            codes = (random_walk(s0, steps, flips, rates['jump'], seed=s, decode=decode) if walk == 'random' else
+                     reset_random_walk(s0, steps, flips, rates['p_return'], rates['p_store'], seed=s, decode=decode))
             songs.append(walk_song(self, codes, name=f'seqae {walk} walk {i}')[0])
         return songs
 
 # %% ../../nbs/12_seqae.ipynb #13504249
 def song_subsequence_lists(prepared, split:str, notes:int=NOTES_PER_SUBSEQ) -> tuple[list[np.ndarray], list[str]]:
-    "Every song of a prepared `split` as its (subsequences, 2·notes) token array (songs too short for one are left out)."
+    "Every song of a prepared `split` as its (subsequences, 2·notes) token array (songs too short for one left out)."
     r, enc = load_ragged(Path(prepared) / 'notes' / split), SubsequenceEncoder(notes)
     out, names = [], []
     for i in range(len(r)):
@@ -224,9 +224,9 @@ def seqae_measures(model:SeqAE, songs:list[np.ndarray], batch:int=512) -> dict:
         codes = torch.cat([model.encode(x[i:i + batch]) for i in range(0, len(x), batch)])
         inputs = torch.cat([torch.full((len(x), 1), BOS, dtype=torch.long, device=dev), x[:, :-1]], 1)
         rec += float(F.cross_entropy(model.dec(codes, inputs).flatten(0, 1), x.flatten(), reduction='sum'))
-        rec_bin += float(F.cross_entropy(model.dec_bin(torch.sign(codes), inputs).flatten(0, 1), x.flatten(), reduction='sum'))
-        tokens += x.numel()
         sg = torch.sign(codes); mag += float(codes.abs().sum())
+        rec_bin += float(F.cross_entropy(model.dec_bin(sg, inputs).flatten(0, 1), x.flatten(), reduction='sum'))
+        tokens += x.numel()
         flips += float((sg[1:] != sg[:-1]).sum()); pairs += max(len(x) - 1, 0)
     n_codes = sum(len(s) for s in songs) * model.config.code_bits
     return {'rec': rec / max(tokens, 1), 'rec_bin': rec_bin / max(tokens, 1), 'avg_flips': flips / max(pairs, 1),
@@ -257,12 +257,12 @@ def row_loss_weights(row:str, loss:dict) -> dict:
     return w
 
 def train_seqae(prepared, out_dir, params:dict, row:str='continuous', metrics_path=None, progress:bool=True) -> dict:
-    "Train one ablation row of the SeqAE on a prepared corpus; resumes from `out_dir/last.pt`. Returns the summary with the row's measures."
+    "Train one SeqAE ablation row on a prepared corpus, resuming `out_dir/last.pt`; returns its summary and measures."
     p = check_params(params, SeqAE.params_block, 'seqae', required=False)
     tcfg, data = train_config(p, 'seqae'), config_from(SeqAEData, p)
     model = build(SeqAE, config_from(SeqAEConfig, p | {'loss': row_loss_weights(row, p.get('loss', {}))}), tcfg.seed)
     notes = model.config.notes
-    train, _ = song_subsequence_lists(prepared, 'train', notes); valid, _ = song_subsequence_lists(prepared, 'valid', notes)
+    (train, _), (valid, _) = [song_subsequence_lists(prepared, s, notes) for s in ('train', 'valid')]
     if data.eval_songs: valid = valid[:data.eval_songs]
     windows = RandomWindows(train, data.window, data.transpose, model.config.encoder())
     def val(m):
@@ -282,7 +282,7 @@ def _flip(code, k, rng):
     return code
 
 def _step(code, here, flips, rng, decode, tries):
-    "A Poisson(`flips`) flip step and its subsequence; with `decode`, re-drawn while it decodes to `here`, the current one."
+    "A Poisson(`flips`) flip step and its subsequence; with `decode`, re-drawn while it decodes to the current `here`."
     new = _flip(code, rng.poisson(flips), rng)
     if decode is None: return new, None
     sub = decode(new[None])[0]
@@ -297,20 +297,20 @@ def _start(code):
 
 def random_walk(start:np.ndarray, steps:int, flips:float=1.25, jump:float=0.05, seed:int|None=None,
                 decode=None, tries:int=8) -> np.ndarray:
-    "(steps, bits) codes in {-1, 1}: Poisson(`flips`) bit flips per step (at least one), a random jump with probability `jump`."
+    "(steps, bits) codes in {-1, 1}: Poisson(`flips`) bit flips per step (≥ 1), a random jump with probability `jump`."
     rng = np.random.default_rng(seed); code = _start(start)
     here = decode(code[None])[0] if decode else None
     out = []
     for _ in range(steps):
         out.append(code.copy())
         if rng.random() < jump:
-            code = rng.choice([-1.0, 1.0], len(code)).astype(np.float32); here = decode(code[None])[0] if decode else None
+            code = _start(rng.choice([-1.0, 1.0], len(code))); here = decode(code[None])[0] if decode else None
         else: code, here = _step(code, here, flips, rng, decode, tries)
     return np.stack(out)
 
 def reset_random_walk(theme:np.ndarray, steps:int, flips:float=1.25, p_return:float=0.3, p_store:float=0.05,
                       seed:int|None=None, decode=None, tries:int=8) -> np.ndarray:
-    "(steps, bits) codes: a walk that returns to its theme with probability `p_return` and adopts a new theme with `p_store`."
+    "(steps, bits) codes: a walk that returns to its theme (probability `p_return`) and adopts a new one (`p_store`)."
     rng = np.random.default_rng(seed); theme = _start(theme)
     code, out = theme.copy(), []
     here = decode(code[None])[0] if decode else None
@@ -325,7 +325,7 @@ STUDY_WALK_RATES = {'jump': 0.05, 'p_return': 0.3, 'p_store': 0.05}   # the stud
 
 @dataclass
 class SeqAEChapter:
-    "The `seqae_chapter` block: the ablation table and the random walks of `nbs/51_seqae_chapter.ipynb` (rates per walk step)."
+    "The `seqae_chapter` block: the ablation table and random walks of `nbs/51_seqae_chapter.ipynb` (rates per step)."
     n_walks: int = knob(4, positive, 'samples per kind of walk', '')
     walk_steps: int = knob(96, positive, 'subsequences per walk', '')
     jump: float = knob(0.013, unit_interval, 'random walk: probability of a whole-code jump per step', '')
@@ -335,7 +335,7 @@ class SeqAEChapter:
 register_block('seqae_chapter', SeqAEChapter)
 
 def walk_rates(notes:int) -> dict:
-    "The study's walk probabilities converted to steps of `notes` notes: `1 − (1 − p)^(notes/4)` (the same rate per note)."
+    "The study's walk probabilities converted to steps of `notes` notes: `1 − (1 − p)^(notes/4)` (same rate per note)."
     return {k: round(1 - (1 - p) ** (notes / 4), 3) for k, p in STUDY_WALK_RATES.items()}
 
 def walk_song(model:SeqAE, codes:np.ndarray, name:str='') -> tuple[Song, np.ndarray]:
