@@ -5,18 +5,27 @@
 # %% ../nbs/07_datasets.ipynb #eb4c4781
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 
-from .core import DeepSymphonyError
+from .core import Check, DeepSymphonyError, between, knob, non_negative
 from .encoders import EventEncoder
 from .features import FEATURE_DIM, song_control
 from .prepare import Ragged
 
 # %% auto #0
-__all__ = ['IGNORE_INDEX', 'RandomWindows', 'EventWindows', 'window_control', 'song_batches']
+__all__ = ['IGNORE_INDEX', 'WindowData', 'RandomWindows', 'EventWindows', 'window_control', 'song_batches']
 
 # %% ../nbs/07_datasets.ipynb #b529ed31
+@dataclass
+class WindowData:
+    "The `data` section of a sequence model's params block: its training windows and how much validation to measure."
+    window: int = knob(200, Check(lambda v: v > 1, 'must be > 1'), 'items per training window', 'data', tiny=64)
+    transpose: int = knob(3, between(0, 12), 'random shift in [-transpose, transpose] semitones', 'data', tiny=2)
+    eval_songs: int = knob(0, non_negative, 'validation songs measured (0 = all)', 'data', tiny=8)
+
 class RandomWindows:
     "Random windows of `length` items (the first axis of each sequence) over songs, drawn from a seeded generator."
     def __init__(self, seqs, # a `Ragged` split or a list of arrays, time first

@@ -17,17 +17,15 @@ from torch import nn
 from deep_symphony.core import (
     Check,
     DeepSymphonyError,
-    between,
     check_params,
     config_from,
     fraction,
     knob,
     load_params,
-    non_negative,
     positive,
     register_block,
 )
-from ..datasets import IGNORE_INDEX, EventWindows, song_batches
+from ..datasets import IGNORE_INDEX, EventWindows, WindowData, song_batches
 from ..encoders import EventEncoder
 from ..features import FEATURE_DIM
 from ..music import Song, as_song, slice_song
@@ -55,12 +53,9 @@ class CharRNNConfig:
         return EventEncoder(self.steps_per_second, self.max_shift_steps, self.velocity_bins)
 
 @dataclass
-class CharRNNData:
-    "The training windows of a Char-RNN (the `data` section of the `charrnn` block)."
-    window: int = knob(200, Check(lambda v: v > 1, 'must be > 1'), 'events per window (paper: 500+)', 'data', tiny=64)
-    transpose: int = knob(3, between(0, 12), 'random shift in [-transpose, transpose] semitones', 'data', tiny=2)
+class CharRNNData(WindowData):
+    "The training windows of a Char-RNN (the `charrnn` block's `data` section; paper scale: 500+ events)."
     control_window: int = knob(50, positive, 'conditional: one control per chunk of this many events', 'data', tiny=32)
-    eval_songs: int = knob(0, non_negative, 'validation songs per evaluation (0 = all)', 'data', tiny=8)
 
 @register_model
 class CharRNN(nn.Module):

@@ -25,10 +25,11 @@ from deep_symphony.core import (
     non_negative,
     one_of,
     positive,
+    redefault,
     register_block,
     unit_interval,
 )
-from ..datasets import RandomWindows
+from ..datasets import RandomWindows, WindowData
 from ..encoders import PianoRollEncoder
 from ..music import Song
 from ..prepare import load_ragged
@@ -267,7 +268,7 @@ class RollData:
     fps: float = knob(8.0, positive, 'frames per second', 'data')
     min_pitch: int = knob(36, between(0, 127), 'lowest pitch of the roll', 'data')
     max_pitch: int = knob(99, between(0, 127), 'highest pitch of the roll', 'data')
-    transpose: int = knob(3, between(0, 12), 'random transposition in [-transpose, transpose] semitones', 'data')
+    transpose: int = redefault(WindowData, 'transpose', 3, tiny=None)
     max_songs: int = knob(0, non_negative, 'training songs used (0 = all)', 'data')
     eval_windows: int = knob(64, positive, 'fixed validation windows', 'data', tiny=8)
     include: str = knob('', None, "only songs whose name starts with this ('' = all; 'chorales/')", 'data')

@@ -14,7 +14,6 @@ import torch.nn.functional as F
 from torch import nn
 
 from deep_symphony.core import (
-    Check,
     DeepSymphonyError,
     between,
     check_params,
@@ -23,10 +22,11 @@ from deep_symphony.core import (
     non_negative,
     one_of,
     positive,
+    redefault,
     register_block,
     unit_interval,
 )
-from ..datasets import RandomWindows
+from ..datasets import RandomWindows, WindowData
 from ..encoders import SubsequenceEncoder
 from ..music import Song, as_song
 from ..prepare import load_ragged
@@ -68,11 +68,10 @@ class SeqAEConfig:
         return SubsequenceEncoder(self.notes)
 
 @dataclass
-class SeqAEData:
-    "The training windows of a SeqAE (the `data` section of the `seqae` block)."
-    window: int = knob(8, Check(lambda v: v > 1, 'must be > 1'), 'consecutive subsequences per window', 'data', tiny=4)
-    transpose: int = knob(2, between(0, 12), 'random shift in [-transpose, transpose] semitones', 'data', tiny=0)
-    eval_songs: int = knob(0, non_negative, 'validation songs measured (0 = all)', 'data', tiny=8)
+class SeqAEData(WindowData):
+    "The training windows of a SeqAE (the `data` section of the `seqae` block): consecutive subsequences."
+    window: int = redefault(WindowData, 'window', 8, tiny=4)
+    transpose: int = redefault(WindowData, 'transpose', 2, tiny=0)
 
 class _Decoder(nn.Module):
     def __init__(self, c:SeqAEConfig):
