@@ -39,7 +39,7 @@ from ..train import Trainer, build, train_config
 __all__ = ['ADV_LOSSES', 'gradient_penalty', 'discriminator_targets', 'critic_loss', 'generator_loss', 'HistoryBuffer',
            'AdversarialConfig', 'Adversarial', 'RollWindows', 'roll_to_song', 'collapse_measures',
            'roll_statistics_distance', 'FrameRNNGenerator', 'FrameRNNDiscriminator', 'RollCNNCritic', 'RollData',
-           'GANChapters', 'build_gan', 'train_gan', 'write_roll_samples', 'gan_report']
+           'GANChapters', 'roll_data', 'build_gan', 'train_gan', 'gan_report']
 
 # %% ../../nbs/14_gan.ipynb #b7f24512
 ADV_LOSSES = ('classic', 'wgan-gp')
@@ -287,10 +287,14 @@ class GANChapters:
                           'Pix2Pix: crop length when restoring a whole song (128, 256 or 512)', '')
 register_block('gan_chapters', GANChapters)
 
+def roll_data(cls) -> type:
+    "The `RollData` class (the `data` section) in GAN class `cls`'s params block."
+    return next(k for k in cls.params_block if issubclass(k, RollData))
+
 def build_gan(cls, params:dict, block:str):
     "`(model, checked params)`: a `cls` GAN from a params block (knobs + `data` window fields), seeded by `train.seed`."
     p = check_params(params, cls.params_block, block, required=False)
-    d = config_from(cls.params_block[1], p)
+    d = config_from(roll_data(cls), p)
     if d.min_pitch > d.max_pitch: raise ParamsError(f'{block}.data: min_pitch {d.min_pitch} > max_pitch {d.max_pitch}')
     window = dict(frames=d.frames, fps=d.fps, min_pitch=d.min_pitch, max_pitch=d.max_pitch)
     return build(cls, config_from(cls.Config, p, **window), train_config(p).seed), p
@@ -299,7 +303,7 @@ def train_gan(model:Adversarial, prepared, out_dir, p:dict, block:str, metrics_p
               batches=None, evaluate=None) -> dict:
     """Train a piano-roll GAN with the shared trainer (`batch_size` real windows per step, split over the critic steps);
     validation: `evaluate(model)` or the statistics distance of its samples to validation windows."""
-    tcfg, d, c = train_config(p, block), config_from(type(model).params_block[1], p), model.config
+    tcfg, d, c = train_config(p, block), config_from(roll_data(type(model)), p), model.config
     if batches is None: batches = d.windows(prepared, 'train').batch
     if evaluate is None:
         valid = d.windows(prepared, 'valid').fixed(d.eval_windows)
@@ -307,13 +311,6 @@ def train_gan(model:Adversarial, prepared, out_dir, p:dict, block:str, metrics_p
             with torch.no_grad(): fake = m.sample_rolls(len(valid)).cpu().numpy()
             return roll_statistics_distance(fake, valid.numpy(), c.min_pitch)
     return Trainer(model, batches, tcfg, out_dir, evaluate, metrics_path, progress).fit()
-
-def write_roll_samples(rolls, encoder:PianoRollEncoder, out_dir, prefix:str, wav:bool=True, png:bool=True,
-                       start:int=0) -> list[Path]:
-    "Each generated roll as `<prefix>_<i>.mid` (+ `.wav`, `.png`), numbered from `start`; returns the MIDI paths."
-    from deep_symphony.render import write_samples
-    return write_samples([roll_to_song(r, encoder, name=f'{prefix}_{i:02d}') for i, r in enumerate(rolls, start)],
-                         out_dir, prefix, wav, png, start=start)
 
 # %% ../../nbs/14_gan.ipynb #3c427b2d
 def gan_report(rolls:np.ndarray, valid:np.ndarray, encoder:PianoRollEncoder, samples_dir, prefix:str,
@@ -323,7 +320,9 @@ def gan_report(rolls:np.ndarray, valid:np.ndarray, encoder:PianoRollEncoder, sam
     m = collapse_measures(rolls, encoder.min_pitch)
     m['statistics_distance'] = roll_statistics_distance(rolls, valid, encoder.min_pitch)
     m['real_statistics_distance'] = roll_statistics_distance(valid[:half], valid[half:], encoder.min_pitch)
-    paths = write_roll_samples(rolls[:rendered], encoder, samples_dir, prefix, wav=True, png=True)
-    paths += write_roll_samples(rolls[rendered:], encoder, samples_dir, prefix, wav=False, png=False, start=rendered)
+    from deep_symphony.render import write_samples
+    songs = [roll_to_song(r, encoder, name=f'{prefix}_{i:02d}') for i, r in enumerate(rolls)]
+    paths = write_samples(songs[:rendered], samples_dir, prefix)        # heard and seen: MIDI, WAV, PNG
+    paths += write_samples(songs[rendered:], samples_dir, prefix, wav=False, png=False, start=rendered)
     m['midi_files'] = len(paths)
     return m
