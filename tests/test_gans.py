@@ -66,7 +66,7 @@ def test_dcrnn_form_repeats_its_sections(tiny, tmp_path):
         return float(np.corrcoef((secs[i] - mu).ravel(), (secs[j] - mu).ravel())[0, 1])
     aa, ac = [], []
     for s in range(10):
-        r = compose(m, form('ABCAB', 8, s))
+        r = compose(m, form('ABCAB', m.config.noise_dim, s))
         assert r.shape == (5 * 48, 64)
         aa.append(residual_corr(r, 0, 3)); ac.append(residual_corr(r, 0, 2))
     # the trained DVC model is measured in its chapter

@@ -1,0 +1,47 @@
+"Every DVC stage's notebook, run by papermill as `dvc repro` runs it, with its small defaults and without FluidSynth."
+import os
+import re
+
+import pytest
+import yaml
+from conftest import ROOT
+from test_pipeline import expand_stages
+
+NO_FLUIDSYNTH = 'DEEP_SYMPHONY_NO_FLUIDSYNTH'   # the environment switch render.fluidsynth_available() honours
+
+
+def stage_notebooks() -> list[str]:
+    "The notebooks `dvc repro` executes, each once, in dvc.yaml's order."
+    stages = expand_stages(yaml.safe_load((ROOT / 'dvc.yaml').read_text())['stages'])
+    return list(dict.fromkeys(re.search(r'(nbs/\S+\.ipynb)', st['cmd']).group(1) for st in stages.values()))
+
+
+def test_the_stage_notebooks_are_the_ones_nbdev_test_skips():
+    "`make test` runs these notebooks here (every cell, as papermill does) instead of through nbdev_test."
+    make = (ROOT / 'Makefile').read_text().replace('\\\n', ' ')
+    skip = re.search(r"STAGE_NOTEBOOKS := (.*)", make).group(1).split()
+    assert sorted(skip) == sorted(stage_notebooks())
+
+
+def test_fluidsynth_switch(monkeypatch):
+    from deep_symphony.music import Song
+    from deep_symphony.render import fluidsynth_available, synthesize
+    monkeypatch.setenv(NO_FLUIDSYNTH, '1')
+    assert not fluidsynth_available()
+    song = Song.from_notes([(60, 0.0, 0.5, 80)])
+    audio, used = synthesize(song)
+    assert used == 'plain' and audio.size > 0
+    from deep_symphony.core import DeepSymphonyError
+    with pytest.raises(DeepSymphonyError, match='FluidSynth'): synthesize(song, backend='fluidsynth')
+
+
+@pytest.mark.parametrize('nb', stage_notebooks())
+def test_stage_notebook_runs_without_fluidsynth(nb, tmp_path, monkeypatch):
+    papermill = pytest.importorskip('papermill')
+    monkeypatch.setenv(NO_FLUIDSYNTH, '1')
+    monkeypatch.setenv('MPLBACKEND', 'Agg')
+    monkeypatch.setenv('PYTHONWARNINGS', os.environ.get('PYTHONWARNINGS', ''))
+    out = tmp_path / os.path.basename(nb)
+    papermill.execute_notebook(str(ROOT / nb), str(out), cwd=str(ROOT / 'nbs'), kernel_name='python3',
+                               progress_bar=False, log_output=False)
+    assert out.is_file()
