@@ -89,7 +89,7 @@ class Sampling:
     temperature: float = knob(0.8, non_negative, 'softmax temperature (0: greedy); the Char-RNN chapter measures it',
                               'sampling')
     top_k: int = knob(0, non_negative, 'sample among the k most likely tokens (0: all)', 'sampling')
-    top_p: float = knob(1.0, Check(lambda v: 0 < v <= 1, 'must lie in (0, 1]'),
+    top_p: float = knob(0.9, Check(lambda v: 0 < v <= 1, 'must lie in (0, 1]'),
                         'nucleus: the fewest most likely tokens whose probability reaches top_p (1: all)', 'sampling')
     max_note: float = knob(5.0, non_negative, 'a note held longer is released (Performance RNN: 5 s; 0: never)',
                            'sampling')
