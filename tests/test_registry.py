@@ -75,6 +75,30 @@ def test_bad_model_option_and_checkpoint_are_one_line(corpus, tmp_path):
                            '--out', tmp_path / 'o'), '--source', 'no.mid')
 
 
+
+def test_controlled_noise_and_sampling_options(tmp_path):
+    "DCRNN: 8 controlled entries of a longer noise, the rest per seed; the Char-RNN's sampling knobs checked by name."
+    from test_cli_errors import one_line_error
+
+    from deep_symphony.models.charrnn import CharRNN, CharRNNConfig
+    from deep_symphony.models.dcrnn import DCRNN, DCRNNConfig
+    from deep_symphony.train import save_checkpoint
+    save_checkpoint(tmp_path / 'd.pt', DCRNN(DCRNNConfig(hidden_a=8, hidden_b=8, critic_hidden=4)))
+    r = run_cli('generate', 'dcrnn', '--checkpoint', tmp_path / 'd.pt', '--noise', '1,0,0,0,0,0,0,-1', '--seed', 1,
+                '--n', 2, '--out', tmp_path / 'o')
+    assert r.returncode == 0, r.stderr
+    one_line_error(run_cli('generate', 'dcrnn', '--checkpoint', tmp_path / 'd.pt', '--noise', '1,2,3',
+                           '--out', tmp_path / 'o'), '--noise', 'give 8 values')
+    save_checkpoint(tmp_path / 'c.pt', CharRNN(CharRNNConfig(embed_dim=8, hidden=16, layers=1)))
+    one_line_error(run_cli('generate', 'charrnn', '--checkpoint', tmp_path / 'c.pt', '--top-p', 0,
+                           '--out', tmp_path / 'o'), '--top-p', 'must lie in (0, 1]')
+    r = run_cli('generate', 'charrnn', '--checkpoint', tmp_path / 'c.pt', '--steps', 300, '--max-note', 0.5,
+                '--temperature', 1.5, '--n', 2, '--seed', 0, '--out', tmp_path / 'c')
+    assert r.returncode == 0, r.stderr
+    for m in (tmp_path / 'c').glob('*.mid'):
+        s = read_midi(m)
+        assert (s.end - s.start).max() <= 0.5 + 0.02                  # every held note released after 0.5 s
+
 # --- a new model in a few lines ------------------------------------------------------------------------------------
 
 @dataclass
