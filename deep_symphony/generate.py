@@ -94,21 +94,20 @@ class Sampling:
     max_note: float = knob(5.0, non_negative, 'a note held longer is released (Performance RNN: 5 s; 0: never)',
                            'sampling')
 
-def sampling_options(defaults:Sampling|None=None) -> dict:
-    "The CLI options (argparse specs by flag) of the sampling knobs, with `defaults`' values."
-    d = defaults or Sampling()
-    return {f'--{k.replace("_", "-")}': dict(type=type(getattr(d, k)), default=getattr(d, k), help=f.metadata['doc'])
+def sampling_options() -> dict:
+    "The CLI options (argparse specs by flag) of the sampling knobs, with their defaults."
+    return {f'--{k.replace("_", "-")}': dict(type=type(f.default), default=f.default, help=f.metadata['doc'])
             for k, f in knobs(Sampling).items()}
 
-def check_sampling(temperature:float, top_k:int, top_p:float, max_note:float):
+def check_sampling(**values):
     "Raise `DeepSymphonyError` naming the first sampling option out of range (`temperature: must be >= 0, got -1`)."
-    for k, v in dict(temperature=temperature, top_k=top_k, top_p=top_p, max_note=max_note).items():
-        if not knobs(Sampling)[k].metadata['check'](v):
-            raise DeepSymphonyError(f"{k}: {knobs(Sampling)[k].metadata['check'].hint}, got {v}")
+    for k, v in values.items():
+        check = knobs(Sampling)[k].metadata['check']
+        if not check(v): raise DeepSymphonyError(f'{k}: {check.hint}, got {v}')
 
 def release_held_notes(song:Song, max_note:float) -> Song:
     "`song` with every note longer than `max_note` seconds cut to that length (0: unchanged)."
-    if not max_note or not len(song) or song.duration == 0: return song
+    if not max_note or not len(song): return song
     notes = song.notes.copy()
     notes['end'] = np.minimum(notes['end'], notes['start'] + max_note)
     return song.replace(notes=notes)

@@ -6,11 +6,18 @@
 __all__ = ['bleu', 'song_tokens', 'cooccurrence_sentence', 'modified_precisions', 'cooccurrence_bleu']
 
 # %% ../../nbs/11a_bleu.ipynb #2db3ab0b
+import math
 import random
 from typing import Sequence
 
 import numpy as np
-from nltk.translate.bleu_score import SmoothingFunction, corpus_bleu, modified_precision
+from nltk.translate.bleu_score import (
+    SmoothingFunction,
+    brevity_penalty,
+    closest_ref_length,
+    corpus_bleu,
+    modified_precision,
+)
 
 from ..core import DeepSymphonyError
 from ..music import Song
@@ -59,9 +66,11 @@ def modified_precisions(candidates:Sequence[Sequence], references:Sequence[Seque
 def cooccurrence_bleu(candidates:Sequence[Sequence], # co-occurrence sentences of generated rolls
                       references:Sequence[Sequence], # the dataset's sentences (every candidate against all)
                       ns=(2, 3, 4, 5)) -> dict:
-    "The study's Pix2Pix measure: modified n-gram `precisions` for `ns` and the `bleu` that combines them (nltk)."
+    """The study's Pix2Pix measure: modified n-gram `precisions` for `ns` and the `bleu` that combines them (their
+    geometric mean times nltk's brevity penalty; 0 when a precision is 0)."""
     cands, refs = [list(c) for c in candidates if len(c)], [list(r) for r in references if len(r)]
     if not cands or not refs: raise DeepSymphonyError('co-occurrence BLEU needs non-empty candidates and references')
-    w = tuple(1 / len(ns) if n in ns else 0.0 for n in range(1, max(ns) + 1))
-    score = corpus_bleu([refs] * len(cands), cands, weights=w, smoothing_function=SmoothingFunction().method1)
-    return {'precisions': modified_precisions(cands, refs, ns), 'bleu': float(score)}
+    p = modified_precisions(cands, refs, ns)
+    bp = brevity_penalty(sum(closest_ref_length(refs, len(c)) for c in cands), sum(len(c) for c in cands))
+    score = bp * math.exp(sum(math.log(v) for v in p.values()) / len(p)) if all(p.values()) else 0.0
+    return {'precisions': p, 'bleu': float(score)}

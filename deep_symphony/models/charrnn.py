@@ -114,7 +114,7 @@ class CharRNN(nn.Module):
                      prime_seconds:float=5.0, progress:bool=False) -> list[Song]:
         "`n` songs of `steps` sampled events each (after the prime each starts with), notes released at `max_note`."
         if steps <= 0: raise DeepSymphonyError(f'steps must be positive, got {steps}')
-        check_sampling(temperature, top_k, top_p, max_note)
+        check_sampling(temperature=temperature, top_k=top_k, top_p=top_p, max_note=max_note)
         enc = self.config.encoder()
         ids = enc.encode(slice_song(as_song(prime, 'prime'), 0, prime_seconds)) if prime is not None else None
         seqs = generate(self, n, steps, temperature, top_k, greedy, condition, ids, seed, progress, top_p)
