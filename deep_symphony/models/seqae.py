@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['NOTES_PER_SUBSEQ', 'BOS', 'SEQAE_VOCAB', 'ABLATION_ROWS', 'EARLIER_ROWS', 'STUDY_WALK_RATES', 'SeqAEConfig',
-           'SeqAEData', 'SeqAE', 'song_subsequence_lists', 'seqae_measures', 'exact_rate', 'row_loss_weights',
-           'train_seqae', 'random_walk', 'reset_random_walk', 'SeqAEChapter', 'walk_rates', 'walk_song',
-           'longest_repeated_block']
+           'SeqAEData', 'SeqAE', 'tonic', 'to_c', 'song_subsequence_lists', 'seqae_measures', 'exact_rate',
+           'row_loss_weights', 'train_seqae', 'random_walk', 'reset_random_walk', 'SeqAEChapter', 'walk_rates',
+           'walk_song', 'longest_repeated_block']
 
 # %% ../../nbs/12_seqae.ipynb #68143a38
 from dataclasses import dataclass
@@ -20,7 +20,8 @@ from torch import nn
 from ..core import DeepSymphonyError, check_params, config_from, register_block, unit_interval, write_json
 from ..datasets import RandomWindows, WindowData
 from ..encoders import SubsequenceEncoder
-from ..music import Song, as_song
+from ..features import key_histogram, pitch_class_histogram
+from ..music import Song, as_song, transpose
 from ..prepare import load_ragged
 from ..train import TrainConfig, Trainer, build, load_model, register_model, train_config
 
@@ -32,7 +33,7 @@ SEQAE_VOCAB = SubsequenceEncoder.vocab_size
 # %% ../../nbs/12_seqae.ipynb #50129c68
 from ..core import between, knob, non_negative, one_of, positive, redefault
 
-ABLATION_ROWS = ('vanilla', 'continuous', 'only_con', 'only_q')
+ABLATION_ROWS = ('vanilla', 'continuous', 'only_con', 'only_q')   # vanilla: no code noise, no ramp (the study's)
 EARLIER_ROWS = ('l2', 'hinge')             # the earlier continuity losses, alone (no L_q), to show how they fail
 
 @dataclass
@@ -50,6 +51,7 @@ class SeqAEConfig:
     hinge_margin: float = knob(1.0, non_negative, 'C of the hinge loss', 'loss')
     code_noise: float = knob(0.0, non_negative, "std of Gaussian noise on c' before f_dec (semantic hashing)", 'loss')
     ramp_steps: int = knob(0, non_negative, 'w_con, w_q and the noise grow linearly from 0 over these steps', 'loss')
+    tonic_c: bool = knob(False, None, 'transpose every tune so its estimated tonic is C (as folk-rnn does)', 'data')
     vocab_size: int = SEQAE_VOCAB
     def encoder(self) -> SubsequenceEncoder:
         "The encoder of the subsequences this model reads and writes."
@@ -90,10 +92,11 @@ class SeqAE(nn.Module):
     generate_options = {
         '--steps': dict(type=int, default=96, help='walk steps = subsequences'),
         '--walk': dict(choices=('random', 'reset'), default='random', help='random walk or one returning to its theme'),
-        '--flips': dict(type=float, default=2.5, help="mean bits flipped per step (chapter: continuous avg_flips)"),
+        '--flips': dict(type=float, default=2.0, help="mean bits flipped per step (the study's 2)"),
         '--jump': dict(type=float, help="random walk: P(whole-code jump) per step (default: the study's, converted)"),
         '--p-return': dict(type=float, help="reset walk: P(return to the theme) (default: the study's, converted)"),
         '--p-store': dict(type=float, help="reset walk: P(store the code as theme) (default: the study's, converted)"),
+        '--every': dict(type=int, help="reset walk: steps between decisions (default: 16 notes, the study's 4 steps)"),
         '--prime': dict(help='a MIDI file whose first subsequence starts every walk')}
     def __init__(self, config:SeqAEConfig):
         super().__init__(); self.config = c = config
@@ -107,7 +110,10 @@ class SeqAE(nn.Module):
         a, b = c[:, :-1], c[:, 1:]
         if self.config.con_mode == 'sign': d = ((torch.sign(a) - b) ** 2).sum(-1) + ((a - torch.sign(b)) ** 2).sum(-1)
         elif self.config.con_mode == 'l2': d = ((a - b) ** 2).sum(-1)
-        elif self.config.con_mode == 'hinge': d = F.relu(((a - b) ** 2).sum(-1) - self.config.hinge_margin)
+        elif self.config.con_mode == 'hinge':      # the study's: the next code closer than the one after, by a margin
+            if c.shape[1] < 3: return c.new_zeros(())
+            near, far = ((a - b)[:, :-1] ** 2).sum(-1), ((c[:, :-2] - c[:, 2:]) ** 2).sum(-1)
+            d = F.relu(near - far + self.config.hinge_margin)
         else: raise DeepSymphonyError(f"con_mode must be 'sign', 'l2' or 'hinge', got {self.config.con_mode!r}")
         return d.mean()
     def forward(self, x):                                           # x (B, K, 2·notes): K consecutive subsequences
@@ -144,15 +150,17 @@ class SeqAE(nn.Module):
         return train_seqae(prepared, out_dir, params, row, metrics_path, progress)
     @staticmethod
     def checkpoint(**_) -> str: return 'models/seqae_continuous/best.pt'
-    def sample_songs(self, n:int, seed:int|None=None, steps:int=96, walk:str='random', flips:float=2.5,
+    def sample_songs(self, n:int, seed:int|None=None, steps:int=96, walk:str='random', flips:float=2.0,
                      jump:float|None=None, p_return:float|None=None, p_store:float|None=None, # None: `walk_rates`
+                     every:int|None=None, # reset walk: steps between decisions (None: `walk_rates`)
                      prime=None) -> list[Song]: # a Song or MIDI file whose first subsequence starts every walk
         "`n` walks of `steps` codes through the binary code space, decoded (see `random_walk`, `reset_random_walk`)."
         if walk not in ('random', 'reset'): raise DeepSymphonyError(f"walk must be 'random' or 'reset', got {walk!r}")
         if steps <= 0 or flips <= 0: raise DeepSymphonyError(f'steps and flips must be positive, got {steps}, {flips}')
         rates = walk_rates(self.config.notes)
-        for k, v in (('jump', jump), ('p_return', p_return), ('p_store', p_store)):
-            if v is not None and not 0 <= v <= 1: raise DeepSymphonyError(f'{k} must lie in [0, 1], got {v}')
+        for k, v in (('jump', jump), ('p_return', p_return), ('p_store', p_store), ('every', every)):
+            if v is not None and not (v >= 1 if k == 'every' else 0 <= v <= 1):
+                raise DeepSymphonyError(f"{k} must be {'at least 1' if k == 'every' else 'in [0, 1]'}, got {v}")
             if v is not None: rates[k] = v
         rng, start = np.random.default_rng(seed), None
         if prime is not None:
@@ -164,15 +172,29 @@ class SeqAE(nn.Module):
             s0 = start if start is not None else rng.choice([-1.0, 1.0], self.config.code_bits)
             s, decode = int(rng.integers(2**31)), self.decode_codes
             codes = (random_walk(s0, steps, flips, rates['jump'], seed=s, decode=decode) if walk == 'random' else
-                     reset_random_walk(s0, steps, flips, rates['p_return'], rates['p_store'], seed=s, decode=decode))
+                     reset_random_walk(s0, steps, flips, rates['p_return'], rates['p_store'], rates['every'], s,
+                                       decode))
             songs.append(walk_song(self, codes, name=f'seqae {walk} walk {i}')[0])
         return songs
 
 # %% ../../nbs/12_seqae.ipynb #13504249
-def song_subsequence_lists(prepared, split:str, notes:int=NOTES_PER_SUBSEQ) -> tuple[list[np.ndarray], list[str]]:
+def tonic(song:Song) -> int:
+    "The pitch class (0 = C) of the major or minor key whose scale best matches `song`'s pitch-class histogram."
+    h = pitch_class_histogram(song)
+    scores = [(np.nan_to_num(np.corrcoef(h, np.roll(key_histogram('C', mode), t))[0, 1]), t)
+              for mode in ('major', 'minor') for t in range(12)]
+    return max(scores)[1]
+
+def to_c(song:Song) -> Song:
+    "`song` transposed by at most a tritone so that its estimated tonic is C (folk-rnn's key normalisation)."
+    return transpose(song, (-tonic(song) + 6) % 12 - 6) if len(song) else song
+
+def song_subsequence_lists(prepared, split:str, notes:int=NOTES_PER_SUBSEQ, tonic_c:bool=False
+                          ) -> tuple[list[np.ndarray], list[str]]:
     "Every song of a prepared `split` as its (subsequences, 2·notes) token array (songs too short for one left out)."
     r, enc = load_ragged(Path(prepared) / 'notes' / split), SubsequenceEncoder(notes)
-    subs = [(enc.encode(Song(r[i].copy())), r.names[i]) for i in range(len(r))]
+    move = to_c if tonic_c else (lambda s: s)
+    subs = [(enc.encode(move(Song(r[i].copy()))), r.names[i]) for i in range(len(r))]
     return [s for s, _ in subs if len(s)], [name for s, name in subs if len(s)]
 
 # %% ../../nbs/12_seqae.ipynb #4fe054bd
@@ -204,7 +226,8 @@ def exact_rate(model:SeqAE, songs:list[np.ndarray], batch:int=4096) -> float:
 
 # %% ../../nbs/12_seqae.ipynb #44e46bfa
 def row_loss_weights(row:str, loss:dict) -> dict:
-    """The loss weights of an ablation `row`: vanilla (reconstruction only), continuous (L_con + L_q), only_con, only_q;
+    """The loss weights of an ablation `row`: vanilla (reconstruction only, no code noise or ramp), continuous
+    (L_con + L_q), only_con, only_q;
     or an earlier continuity loss alone: `l2` (plain distance) or `hinge` (with margin `hinge_margin`)."""
     rows = ABLATION_ROWS + EARLIER_ROWS
     if row not in rows: raise DeepSymphonyError(f'unknown ablation row {row!r} (expected {", ".join(rows)})')
@@ -212,6 +235,7 @@ def row_loss_weights(row:str, loss:dict) -> dict:
     if row in ('vanilla', 'only_q'): w['w_con'] = 0.0
     if row in ('vanilla', 'only_con') + EARLIER_ROWS: w['w_q'] = 0.0
     if row in EARLIER_ROWS: w['con_mode'] = row
+    if row == 'vanilla': w['code_noise'], w['ramp_steps'] = 0.0, 0       # the study's vanilla SeqAE: no training aids
     return w
 
 def train_seqae(prepared, out_dir, params:dict, row:str='continuous', metrics_path=None, progress:bool=True) -> dict:
@@ -219,7 +243,8 @@ def train_seqae(prepared, out_dir, params:dict, row:str='continuous', metrics_pa
     p = check_params(params, SeqAE.params_block, 'seqae', required=False)
     tcfg, data = train_config(p, 'seqae'), config_from(SeqAEData, p)
     model = build(SeqAE, config_from(SeqAEConfig, p | {'loss': row_loss_weights(row, p.get('loss', {}))}), tcfg.seed)
-    (train, _), (valid, _) = [song_subsequence_lists(prepared, s, model.config.notes) for s in ('train', 'valid')]
+    (train, _), (valid, _) = [song_subsequence_lists(prepared, s, model.config.notes, model.config.tonic_c)
+                              for s in ('train', 'valid')]
     if data.eval_songs: valid = valid[:data.eval_songs]
     windows = RandomWindows(train, data.window, data.transpose, model.config.encoder())
     def val(m): r = seqae_measures(m, valid); return r['rec'] + r['rec_bin']
@@ -253,34 +278,41 @@ def random_walk(start:np.ndarray, steps:int, flips:float=1.25, jump:float=0.05, 
         else: code, here = _step(code, here, flips, rng, decode, tries)
     return np.stack(out)
 
-def reset_random_walk(theme:np.ndarray, steps:int, flips:float=1.25, p_return:float=0.3, p_store:float=0.05,
-                      seed:int|None=None, decode=None, tries:int=8) -> np.ndarray:
-    "(steps, bits) codes: a walk that returns to its theme (probability `p_return`) and adopts a new one (`p_store`)."
+def reset_random_walk(theme:np.ndarray, steps:int, flips:float=2.0, p_return:float=0.3, p_store:float=0.05,
+                      every:int=4, seed:int|None=None, decode=None, tries:int=8) -> np.ndarray:
+    """(steps, bits) codes: a flip walk that, after every `every` steps, returns to its theme (probability `p_return`)
+    or else stores the current code as the new theme (`p_store`), as the study describes."""
     rng, theme, out = np.random.default_rng(seed), _start(theme), []
     code = theme.copy(); here = decode(code[None])[0] if decode else None
-    for _ in range(steps):
+    for t in range(1, steps + 1):
         out.append(code.copy())
-        if rng.random() < p_store: theme = code.copy()
-        if rng.random() < p_return: code = theme.copy(); here = decode(code[None])[0] if decode else None
-        else: code, here = _step(code, here, flips, rng, decode, tries)
+        if t % every == 0 and rng.random() < p_return:
+            code = theme.copy(); here = decode(code[None])[0] if decode else None
+        else:
+            if t % every == 0 and rng.random() < p_store: theme = code.copy()
+            code, here = _step(code, here, flips, rng, decode, tries)
     return np.stack(out)
 
-STUDY_WALK_RATES = {'jump': 0.05, 'p_return': 0.3, 'p_store': 0.05}   # the study's, per 4-note subsequence
+STUDY_WALK_RATES = {'jump': 0.05, 'p_return': 0.3, 'p_store': 0.05, 'every': 4}   # the study's, steps of 4 notes
 
 @dataclass
 class SeqAEChapter:
-    "The `seqae_chapter` block: the ablation table and random walks of `nbs/51_seqae_chapter.ipynb` (rates per step)."
+    "The `seqae_chapter` block: the ablation tables and the walks of `nbs/51_seqae_chapter.ipynb` (4-note steps)."
     n_walks: int = knob(4, positive, 'samples per kind of walk', '')
-    walk_steps: int = knob(96, positive, 'subsequences per walk', '')
-    jump: float = knob(0.013, unit_interval, 'random walk: probability of a whole-code jump per step', '')
-    p_return: float = knob(0.085, unit_interval, 'reset walk: probability of returning to the theme', '')
-    p_store: float = knob(0.013, unit_interval, 'reset walk: probability of storing the current code as theme', '')
+    walk_steps: int = knob(48, positive, 'subsequences per walk', '')
+    flips: float = knob(2.0, positive, "mean bits flipped per step (the study's 2)", '')
+    jump: float = knob(0.05, unit_interval, 'random walk: probability of a whole-code jump per step', '')
+    p_return: float = knob(0.3, unit_interval, 'reset walk: probability of returning to the theme at a decision', '')
+    p_store: float = knob(0.05, unit_interval, 'reset walk: probability of storing the current code as theme', '')
+    every: int = knob(4, positive, 'reset walk: steps between decisions', '')
     seed: int = knob(0, None, 'seed of the walks', '')
 register_block('seqae_chapter', SeqAEChapter)
 
 def walk_rates(notes:int) -> dict:
-    "The study's walk probabilities converted to steps of `notes` notes: `1 − (1 − p)^(notes/4)` (same rate per note)."
-    return {k: round(1 - (1 - p) ** (notes / 4), 3) for k, p in STUDY_WALK_RATES.items()}
+    """The study's walk for steps of `notes` notes: the same jump rate per note (`1 − (1 − 0.05)^(notes/4)`) and a
+    reset decision every 16 notes (the study's 4 steps of 4 notes), with the study's return and store probabilities."""
+    return {'jump': round(1 - (1 - STUDY_WALK_RATES['jump']) ** (notes / 4), 3), 'p_return': 0.3, 'p_store': 0.05,
+            'every': max(1, round(16 / notes))}
 
 def walk_song(model:SeqAE, codes:np.ndarray, name:str='') -> tuple[Song, np.ndarray]:
     "`(song, subsequences)`: every code decoded by the binary decoder and joined."
