@@ -255,9 +255,10 @@ def train_seqae(prepared, out_dir, params:dict, row:str='continuous', metrics_pa
 
 # %% ../../nbs/12_seqae.ipynb #4ec38a19
 def _step(code, here, flips, rng, decode, tries):
-    "A Poisson(`flips`) flip step (≥ 1 bit) and its subsequence; with `decode`, re-drawn while it decodes to `here`."
+    """A step of 1 + Poisson(`flips` − 1) bit flips (`flips` on average) and its subsequence; with `decode`, re-drawn
+    while it decodes to `here`."""
     for _ in range(max(tries, 1) if decode is not None else 1):
-        new, k = code.copy(), min(max(rng.poisson(flips), 1), len(code))
+        new, k = code.copy(), min(1 + rng.poisson(max(flips - 1, 0)), len(code))
         new[rng.choice(len(code), size=k, replace=False)] *= -1
         sub = None if decode is None else decode(new[None])[0]
         if sub is None or not np.array_equal(sub, here): break
@@ -266,9 +267,9 @@ def _step(code, here, flips, rng, decode, tries):
 def _start(code):
     code = np.sign(np.asarray(code, dtype=np.float32)); code[code == 0] = 1; return code
 
-def random_walk(start:np.ndarray, steps:int, flips:float=1.25, jump:float=0.05, seed:int|None=None,
+def random_walk(start:np.ndarray, steps:int, flips:float=2.0, jump:float=0.05, seed:int|None=None,
                 decode=None, tries:int=8) -> np.ndarray:
-    "(steps, bits) codes in {-1, 1}: Poisson(`flips`) bit flips per step (≥ 1), a random jump with probability `jump`."
+    "(steps, bits) codes in {-1, 1}: `flips` bit flips per step on average (≥ 1), a jump with probability `jump`."
     rng, code, out = np.random.default_rng(seed), _start(start), []
     here = decode(code[None])[0] if decode else None
     for _ in range(steps):
