@@ -39,6 +39,9 @@ def test_ablation_rows_set_the_loss_weights():
     w = {'w_rec': 1.0, 'w_rec_bin': 1.0, 'w_con': 0.3, 'w_q': 0.2, 'con_mode': 'sign', 'hinge_margin': 1.0}
     assert ([(row_loss_weights(r, w)['w_con'], row_loss_weights(r, w)['w_q']) for r in ABLATION_ROWS]
             == [(0, 0), (0.3, 0.2), (0.3, 0), (0, 0.2)])
+    aids = {'code_noise': 0.5, 'ramp_steps': 1000}             # our training aids: every row but the study's vanilla
+    assert [(row_loss_weights(r, w | aids)['code_noise'], row_loss_weights(r, w | aids)['ramp_steps'])
+            for r in ABLATION_ROWS] == [(0, 0), (0.5, 1000), (0.5, 1000), (0.5, 1000)]
     for r in ('l2', 'hinge'):                             # the earlier continuity losses, alone
         weights = row_loss_weights(r, w)
         assert (weights['con_mode'], weights['w_con'], weights['w_q']) == (r, 0.3, 0)
@@ -118,6 +121,8 @@ def test_cli_seqae_bad_input(trained, tmp_path):
     ck = d / 'continuous' / 'best.pt'
     one_line_error(run_cli('generate', 'seqae', '--checkpoint', ck, '--p-return', 1.5, '--out', tmp_path),
                    '--p-return', '[0, 1]')
+    one_line_error(run_cli('generate', 'seqae', '--checkpoint', ck, '--walk', 'reset', '--every', 0, '--out', tmp_path),
+                   '--every', 'at least 1')
     one_line_error(run_cli('generate', 'seqae', '--checkpoint', ck, '--prime', tmp_path / 'no.mid', '--out', tmp_path),
                    '--prime', 'no.mid')
     one_line_error(run_cli('generate', 'seqae', '--checkpoint', tmp_path / 'none.pt', '--out', tmp_path), 'none.pt')
