@@ -17,23 +17,23 @@ from deep_symphony.music import Song, read_midi
 from deep_symphony.prepare import prepare_tiny
 from deep_symphony.train import MODELS, TrainConfig, Trainer, build, registered_models, train_config
 
-SIX = ['charrnn', 'dcrnn', 'pix2pix', 'rnngan', 'seqae', 'wgan']
+MODEL_NAMES = ['charrnn', 'dcrnn', 'pix2pix', 'rnngan', 'seqae', 'seqgan', 'wgan']
 
 
 @pytest.fixture(scope='module')
 def corpus(tmp_path_factory):
     d = tmp_path_factory.mktemp('registry')
-    prepare_tiny(d, ['notes', 'events'])
+    prepare_tiny(d, ['notes', 'events', 'abc'])
     return d
 
 
-def test_models_lists_the_six():
+def test_models_lists_every_model():
     r = run_cli('models')
     assert r.returncode == 0, r.stderr
-    assert [l.split()[0] for l in r.stdout.splitlines()] == SIX
+    assert [l.split()[0] for l in r.stdout.splitlines()] == MODEL_NAMES
 
 
-@pytest.mark.parametrize('name', SIX)
+@pytest.mark.parametrize('name', MODEL_NAMES)
 def test_every_model_trains_and_generates_through_the_cli(name, corpus, tmp_path):
     cls = registered_models()[name]
     params = tiny_params(*cls.params_block, train={'steps': 4, 'eval_every': 4, 'checkpoint_every': 4, 'batch_size': 4})
@@ -54,6 +54,12 @@ def test_every_model_trains_and_generates_through_the_cli(name, corpus, tmp_path
     mids = sorted((tmp_path / 'out').glob(f'{name}_*.mid'))
     if name in ('charrnn', 'seqae', 'pix2pix'): assert len(mids) == 2, r.stdout       # a 4-step GAN may still be silent
     assert all(len(read_midi(m)) > 0 for m in mids)
+    if name == 'seqgan':                                       # the tunes as ABC text too, the header restored
+        r = run_cli('generate', name, '--checkpoint', tmp_path / 'm' / 'last.pt', '--n', 2, '--seed', 0,
+                    '--out', tmp_path / 'out2', '--abc-dir', tmp_path / 'abc', '--temperature', 0.8)
+        assert r.returncode == 0, r.stderr
+        abc = sorted((tmp_path / 'abc').glob('seqgan_*.abc'))
+        assert len(abc) == 2 and all(a.read_text().startswith('X:1\nL:') for a in abc)
 
 
 def test_bad_model_option_and_checkpoint_are_one_line(corpus, tmp_path):
