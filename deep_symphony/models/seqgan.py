@@ -3,10 +3,11 @@
 # %% auto #0
 __all__ = ['PAPER_FILTERS', 'TokenLSTM', 'sample_tokens', 'sequence_nll', 'rollout_batched', 'rollout_loop',
            'discriminator_filters', 'Highway', 'HighwayCNN', 'prob_real', 'rewards', 'score_completions',
-           'SeqGANConfig', 'SeqGANData', 'SeqGAN', 'fit_sequences', 'tune_openings', 'common_header', 'train_seqgan',
-           'make_oracle', 'oracle_nll', 'OracleExperiment', 'SeqGANChapter', 'tune_tokens', 'oracle_experiment']
+           'SeqGANConfig', 'SeqGANData', 'SeqGAN', 'decode_tune', 'fit_sequences', 'tune_openings', 'common_header',
+           'train_seqgan', 'make_oracle', 'oracle_nll', 'OracleExperiment', 'SeqGANChapter', 'tune_tokens',
+           'oracle_experiment']
 
-# %% ../../nbs/19_seqgan.ipynb #2740198f
+# %% ../../nbs/19_seqgan.ipynb #692773bd
 import shutil
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -38,7 +39,7 @@ from ..music import Song
 from ..prepare import load_ragged
 from ..train import TrainConfig, Trainer, build, load_checkpoint, mean_loss, register_model, train_config
 
-# %% ../../nbs/19_seqgan.ipynb #2a0bc53f
+# %% ../../nbs/19_seqgan.ipynb #834e1b74
 class TokenLSTM(nn.Module):
     "Embedding → one LSTM layer → logits of the next token; tokens in `forbid` get no probability."
     def __init__(self, vocab_size:int, embed_dim:int, hidden:int, forbid=(PAD, BOS, UNK)):
@@ -82,7 +83,7 @@ def sequence_nll(policy:TokenLSTM, seqs:torch.Tensor) -> torch.Tensor:
     keep = seqs != PAD
     return -(logp.masked_fill(~keep, 0)).sum(1) / keep.sum(1).clamp(min=1)
 
-# %% ../../nbs/19_seqgan.ipynb #8a451bfc
+# %% ../../nbs/19_seqgan.ipynb #209357b6
 @torch.no_grad()
 def rollout_batched(policy:TokenLSTM, seqs:torch.Tensor, n:int, generator:torch.Generator|None=None) -> torch.Tensor:
     "`n` completions of every proper prefix of `seqs` (B, T): (T − 1, B, n, T), prefix lengths 1..T − 1."
@@ -116,7 +117,7 @@ def rollout_loop(policy:TokenLSTM, seqs:torch.Tensor, n:int, generator:torch.Gen
         for L in range(1, T): out[L - 1, :, j] = sample_tokens(policy, B, T, generator, prefix=seqs[:, :L])
     return out
 
-# %% ../../nbs/19_seqgan.ipynb #d374bf6b
+# %% ../../nbs/19_seqgan.ipynb #4ecd31a8
 PAPER_FILTERS = ((1, 100), (2, 200), (3, 200), (4, 200), (5, 200), (6, 100), (7, 100), (8, 100), (9, 100), (10, 100),
                  (15, 160), (20, 160))
 
@@ -153,7 +154,7 @@ def prob_real(d:HighwayCNN, seqs:torch.Tensor, chunk:int=4096) -> torch.Tensor:
     p = torch.cat([torch.sigmoid(d(flat[i:i + chunk])) for i in range(0, len(flat), chunk)])
     d.train(was); return p.view(seqs.shape[:-1])
 
-# %% ../../nbs/19_seqgan.ipynb #9537bbec
+# %% ../../nbs/19_seqgan.ipynb #dfd0c844
 def rewards(discriminator:HighwayCNN, policy:TokenLSTM, seqs:torch.Tensor, n:int,
             generator:torch.Generator|None=None, batched:bool=True) -> torch.Tensor:
     "Q of each token of `seqs` (B, T) from `n` roll-outs of `policy` scored by `discriminator`: (B, T)."
@@ -165,7 +166,7 @@ def score_completions(discriminator:HighwayCNN, seqs:torch.Tensor, completions:t
     q = prob_real(discriminator, completions).mean(2)                                          # (T-1, B)
     return torch.cat([q.T, prob_real(discriminator, seqs)[:, None]], 1)
 
-# %% ../../nbs/19_seqgan.ipynb #20d6f957
+# %% ../../nbs/19_seqgan.ipynb #be1c38e1
 @dataclass
 class SeqGANConfig:
     "A SeqGAN over token sequences (the `model` and `adversarial` sections of the `seqgan` block)."
@@ -284,11 +285,9 @@ class SeqGAN(nn.Module):
     def sample_songs(self, n:int, seed:int|None=None, temperature:float=1.0, abc_dir=None, mle:bool=False
                     ) -> list[Song]:
         "`n` tunes as songs (read by music21; an unreadable one is an empty song); their ABC into `abc_dir` if given."
-        ids = self.sample_tokens(n, seed, temperature).cpu(); texts, songs = self.texts(ids), []
+        ids = self.sample_tokens(n, seed, temperature).cpu(); texts = self.texts(ids)
         tok, header = self.tokenizer, self.config.header.split('\n')
-        for i, t in enumerate(ids):
-            try: songs.append(tok.decode(t.numpy(), header, name=f'seqgan sample {i}'))
-            except MusicConversionError: songs.append(Song.from_notes([], name=f'seqgan sample {i} (unreadable)'))
+        songs = [decode_tune(tok, t.numpy(), header, f'seqgan sample {i}') for i, t in enumerate(ids)]
         if abc_dir is not None:
             Path(abc_dir).mkdir(parents=True, exist_ok=True)
             for i, t in enumerate(texts):
@@ -301,7 +300,17 @@ class SeqGAN(nn.Module):
         "Train on the opening tokens of a prepared corpus's ABC tunes (resumes from `out_dir/last.pt`)."
         return train_seqgan(prepared, out_dir, params, metrics_path, progress)
 
-# %% ../../nbs/19_seqgan.ipynb #b599d481
+# %% ../../nbs/19_seqgan.ipynb #cf38c06f
+def decode_tune(tokenizer:ABCTokenizer, ids, header:list[str], name:str='') -> Song:
+    "The song of generated `ids` under `header`: empty if music21 cannot read it, without a metre MIDI cannot write."
+    try: song = tokenizer.decode(ids, header, name=name)
+    except MusicConversionError: return Song.from_notes([], name=f'{name} (unreadable)')
+    ts = song.time_signature
+    if ts is not None and not (1 <= ts[0] <= 255 and ts[1] in (1, 2, 4, 8, 16, 32, 64)):
+        song = song.replace(time_signature=None)
+    return song
+
+# %% ../../nbs/19_seqgan.ipynb #2d80a979
 def fit_sequences(model:SeqGAN, train:list[np.ndarray], valid:list[np.ndarray], out_dir, tcfg:TrainConfig,
                   metrics_path=None, progress:bool=True, evaluate=None) -> dict:
     "Train `model` on token sequences (each `<s>` + tokens), keeping the pre-trained generator in `out_dir/mle.pt`."
@@ -345,7 +354,7 @@ def train_seqgan(prepared, out_dir, params:dict, metrics_path=None, progress:boo
     cfg = config_from(SeqGANConfig, p, vocab=tuple(vocab.itos[len(SPECIALS):]), header=common_header(headers))
     return fit_sequences(build(SeqGAN, cfg, tcfg.seed), train, valid, out_dir, tcfg, metrics_path, progress)
 
-# %% ../../nbs/19_seqgan.ipynb #4a85eb4a
+# %% ../../nbs/19_seqgan.ipynb #af7c82fb
 def make_oracle(vocab:int=50, embed_dim:int=32, hidden:int=32, seed:int=0) -> TokenLSTM:
     "The synthetic data source: a token LSTM with N(0, 1) weights that never ends a sequence early."
     o = TokenLSTM(len(SPECIALS) + vocab, embed_dim, hidden, (PAD, BOS, UNK, EOS))
