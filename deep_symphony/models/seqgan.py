@@ -3,11 +3,11 @@
 # %% auto #0
 __all__ = ['PAPER_FILTERS', 'TokenLSTM', 'sample_tokens', 'sequence_nll', 'rollout_batched', 'rollout_loop',
            'discriminator_filters', 'Highway', 'HighwayCNN', 'prob_real', 'rewards', 'score_completions',
-           'SeqGANConfig', 'SeqGANData', 'SeqGAN', 'decode_tune', 'fit_sequences', 'tune_openings', 'common_header',
-           'train_seqgan', 'make_oracle', 'oracle_nll', 'OracleExperiment', 'SeqGANChapter', 'tune_tokens',
-           'oracle_experiment']
+           'SeqGANConfig', 'SeqGANData', 'SeqGANTrain', 'SeqGAN', 'decode_tune', 'abc_samples', 'fit_sequences',
+           'tune_openings', 'common_header', 'train_seqgan', 'make_oracle', 'oracle_nll', 'OracleExperiment',
+           'SeqGANChapter', 'tune_tokens', 'oracle_experiment']
 
-# %% ../../nbs/19_seqgan.ipynb #692773bd
+# %% ../../nbs/19_seqgan.ipynb #eed943f1
 import shutil
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -31,15 +31,16 @@ from deep_symphony.core import (
     knob,
     non_negative,
     positive,
+    redefault,
     register_block,
     unit_interval,
 )
 from ..datasets import RandomWindows
 from ..music import Song
 from ..prepare import load_ragged
-from ..train import TrainConfig, Trainer, build, load_checkpoint, mean_loss, register_model, train_config
+from ..train import TrainConfig, Trainer, build, load_checkpoint, mean_loss, register_model
 
-# %% ../../nbs/19_seqgan.ipynb #834e1b74
+# %% ../../nbs/19_seqgan.ipynb #023033f9
 class TokenLSTM(nn.Module):
     "Embedding → one LSTM layer → logits of the next token; tokens in `forbid` get no probability."
     def __init__(self, vocab_size:int, embed_dim:int, hidden:int, forbid=(PAD, BOS, UNK)):
@@ -83,7 +84,7 @@ def sequence_nll(policy:TokenLSTM, seqs:torch.Tensor) -> torch.Tensor:
     keep = seqs != PAD
     return -(logp.masked_fill(~keep, 0)).sum(1) / keep.sum(1).clamp(min=1)
 
-# %% ../../nbs/19_seqgan.ipynb #209357b6
+# %% ../../nbs/19_seqgan.ipynb #c953dc3b
 @torch.no_grad()
 def rollout_batched(policy:TokenLSTM, seqs:torch.Tensor, n:int, generator:torch.Generator|None=None) -> torch.Tensor:
     "`n` completions of every proper prefix of `seqs` (B, T): (T − 1, B, n, T), prefix lengths 1..T − 1."
@@ -117,7 +118,7 @@ def rollout_loop(policy:TokenLSTM, seqs:torch.Tensor, n:int, generator:torch.Gen
         for L in range(1, T): out[L - 1, :, j] = sample_tokens(policy, B, T, generator, prefix=seqs[:, :L])
     return out
 
-# %% ../../nbs/19_seqgan.ipynb #4ecd31a8
+# %% ../../nbs/19_seqgan.ipynb #36e74301
 PAPER_FILTERS = ((1, 100), (2, 200), (3, 200), (4, 200), (5, 200), (6, 100), (7, 100), (8, 100), (9, 100), (10, 100),
                  (15, 160), (20, 160))
 
@@ -154,7 +155,7 @@ def prob_real(d:HighwayCNN, seqs:torch.Tensor, chunk:int=4096) -> torch.Tensor:
     p = torch.cat([torch.sigmoid(d(flat[i:i + chunk])) for i in range(0, len(flat), chunk)])
     d.train(was); return p.view(seqs.shape[:-1])
 
-# %% ../../nbs/19_seqgan.ipynb #dfd0c844
+# %% ../../nbs/19_seqgan.ipynb #bbf280f9
 def rewards(discriminator:HighwayCNN, policy:TokenLSTM, seqs:torch.Tensor, n:int,
             generator:torch.Generator|None=None, batched:bool=True) -> torch.Tensor:
     "Q of each token of `seqs` (B, T) from `n` roll-outs of `policy` scored by `discriminator`: (B, T)."
@@ -166,12 +167,12 @@ def score_completions(discriminator:HighwayCNN, seqs:torch.Tensor, completions:t
     q = prob_real(discriminator, completions).mean(2)                                          # (T-1, B)
     return torch.cat([q.T, prob_real(discriminator, seqs)[:, None]], 1)
 
-# %% ../../nbs/19_seqgan.ipynb #be1c38e1
+# %% ../../nbs/19_seqgan.ipynb #67b00245
 @dataclass
 class SeqGANConfig:
     "A SeqGAN over token sequences (the `model` and `adversarial` sections of the `seqgan` block)."
     embed_dim: int = knob(32, positive, "generator's token embedding (the paper: 32)", tiny=8)
-    hidden: int = knob(128, positive, 'LSTM cells of the generator (the paper and the study: 200)', tiny=16)
+    hidden: int = knob(200, positive, 'LSTM cells of the generator (the paper and the study: 200)', tiny=16)
     seq_len: int = knob(64, Check(lambda v: v >= 2, 'must be at least 2'),
                         'tokens per sequence after <s> (the paper: 20 on its oracle)', tiny=24)
     d_embed_dim: int = knob(64, positive, "discriminator's token embedding (the paper: 64)", tiny=8)
@@ -184,9 +185,9 @@ class SeqGANConfig:
     d_pretrain_steps: int = knob(50, non_negative, 'discriminator pre-training steps (the paper: 50 × 3 epochs)',
                                  'adversarial', tiny=1)
     rollouts: int = knob(16, positive, 'Monte Carlo roll-outs per prefix (the paper: 16)', 'adversarial', tiny=2)
-    d_steps: int = knob(5, positive, 'fresh negative batches per adversarial round (the paper: 5)', 'adversarial',
+    d_steps: int = knob(5, positive, 'fresh negative batches per round (the paper: 5 files of 10,000)', 'adversarial',
                         tiny=1)
-    d_epochs: int = knob(3, positive, 'discriminator updates per negative batch (the paper: 3)', 'adversarial',
+    d_epochs: int = knob(3, positive, 'updates per negative batch (the paper: 3 epochs over its file)', 'adversarial',
                          tiny=1)
     rollout_update: float = knob(0.8, unit_interval, 'roll-out policy ← r·itself + (1 − r)·generator (the paper: 0.8)',
                                  'adversarial')
@@ -202,10 +203,16 @@ class SeqGANData:
     max_tunes: int = knob(0, non_negative, 'training tunes used (0 = all)', 'data')
     eval_tunes: int = knob(128, positive, 'validation tunes of the NLL that picks best.pt', 'data', tiny=8)
 
+@dataclass
+class SeqGANTrain(TrainConfig):
+    "The `train` section of the `seqgan` block: one constant rate per player through the phases (the paper's Adam)."
+    schedule: str = redefault(TrainConfig, 'schedule', 'constant')
+    warmup_steps: int = redefault(TrainConfig, 'warmup_steps', 0, tiny=None)
+
 @register_model
 class SeqGAN(nn.Module):
     "SeqGAN: an LSTM policy trained by MLE, then by policy gradient against a highway-CNN discriminator."
-    name = 'seqgan'; Config = SeqGANConfig; params_block = (SeqGANConfig, SeqGANData, TrainConfig)
+    name = 'seqgan'; Config = SeqGANConfig; params_block = (SeqGANConfig, SeqGANData, SeqGANTrain)
     generate_options = {
         '--temperature': dict(type=float, default=1.0, help='softmax temperature of sampling'),
         '--abc-dir': dict(help='also write each tune as ABC text into this folder'),
@@ -221,9 +228,10 @@ class SeqGAN(nn.Module):
     @property
     def tokenizer(self) -> ABCTokenizer: return ABCTokenizer(self.config.vocab)
     def forward(self, x:torch.Tensor):
-        "`(logits, NLL per token)` of the generator on `x` (B, 1 + T): `<s>` then the tokens, `<pad>` not counted."
-        logits = self.generator(x[:, :-1])
-        return logits, F.cross_entropy(logits.flatten(0, 1), x[:, 1:].flatten(), ignore_index=PAD)
+        "`(logits, NLL per token)` on `x` (B, 1 + T): `<s>`, then the tokens; `<pad>` and `<unk>` do not count."
+        logits, y = self.generator(x[:, :-1]), x[:, 1:]
+        y = y.masked_fill(y == UNK, PAD)            # a token the training split lacks: the generator cannot emit it
+        return logits, F.cross_entropy(logits.flatten(0, 1), y.flatten(), ignore_index=PAD)
     def optimizer_groups(self) -> dict:
         return {'generator': (list(self.generator.parameters()), (0.9, 0.999), 1.0),
                 'discriminator': (list(self.discriminator.parameters()), (0.9, 0.999), self.config.d_lr_scale)}
@@ -231,7 +239,7 @@ class SeqGAN(nn.Module):
     def phase(self) -> str:
         s, c = int(self.phase_step), self.config
         return 'mle' if s < c.pretrain_steps else 'd_pretrain' if s < c.pretrain_steps + c.d_pretrain_steps else 'adv'
-    def _d_round(self, real, opt, grad_clip) -> float:
+    def _d_round(self, real, opt) -> float:
         "One batch of fresh negatives, `d_epochs` discriminator updates against `real`."
         c, d = self.config, self.discriminator
         fake = sample_tokens(self.generator, len(real), real.shape[1])
@@ -239,7 +247,6 @@ class SeqGAN(nn.Module):
         for _ in range(c.d_epochs):
             loss = F.binary_cross_entropy_with_logits(d(x), y) + c.l2_reg * d.l2()
             opt['discriminator'].zero_grad(set_to_none=True); loss.backward()
-            if grad_clip: nn.utils.clip_grad_norm_(d.parameters(), grad_clip)
             opt['discriminator'].step()
         return float(loss.detach())
     def _g_step(self, loss, opt, grad_clip):
@@ -257,9 +264,10 @@ class SeqGAN(nn.Module):
         if phase == 'mle':
             _, loss = self(x); self._g_step(loss, opt, grad_clip); self.last = {'nll': float(loss.detach())}
         elif phase == 'd_pretrain':
-            loss = torch.tensor(self._d_round(real, opt, grad_clip)); self.last = {'d_loss': float(loss)}
+            loss = torch.tensor(self._d_round(real, opt)); self.last = {'d_loss': float(loss)}
         else:
-            if int(self.phase_step) == c.pretrain_steps + c.d_pretrain_steps: self._update_rollout(0.0)
+            if int(self.phase_step) == c.pretrain_steps + c.d_pretrain_steps:    # as the reference: the roll-out
+                self._update_rollout(0.0); opt['generator'].state.clear()          # policy = G, a fresh optimiser
             seqs = sample_tokens(self.generator, len(real), real.shape[1])
             q = rewards(self.discriminator, self.rollout, seqs, c.rollouts)
             keep = seqs != PAD
@@ -267,32 +275,22 @@ class SeqGAN(nn.Module):
             logp = logp.gather(2, seqs[..., None])[..., 0]
             loss = -(logp * q).masked_fill(~keep, 0).sum() / keep.sum().clamp(min=1)
             self._g_step(loss, opt, grad_clip); self._update_rollout(c.rollout_update)
-            d_loss = [self._d_round(real, opt, grad_clip) for _ in range(c.d_steps)][-1]
+            d_loss = [self._d_round(real, opt) for _ in range(c.d_steps)][-1]
             self.last = {'pg_loss': float(loss.detach()), 'reward': float(q[keep].mean()), 'd_loss': d_loss}
         self.phase_step += 1
         return loss.detach()
-    def sample_tokens(self, n:int, seed:int|None=None, temperature:float=1.0) -> torch.Tensor:
-        "(n, seq_len) generated tokens."
+    def sample_tokens(self, n:int, seed:int|None=None, temperature:float=1.0, length:int|None=None) -> torch.Tensor:
+        "(n, length) generated tokens (default: the training length `seq_len`)."
         if temperature <= 0: raise DeepSymphonyError(f'temperature must be positive, got {temperature}')
         g = torch.Generator().manual_seed(seed) if seed is not None else None
         dev = self.generator.mask.device
         if g is not None and dev.type != 'cpu': g = torch.Generator(dev).manual_seed(seed)
-        return sample_tokens(self.generator, n, self.config.seq_len, g, temperature)
-    def texts(self, tokens:torch.Tensor) -> list[str]:
-        "The ABC tunes of generated `tokens`, the header restored."
-        tok, header = self.tokenizer, self.config.header.split('\n')
-        return [tok.decode_text(t.tolist(), header) for t in tokens.cpu()]
+        return sample_tokens(self.generator, n, length or self.config.seq_len, g, temperature)
     def sample_songs(self, n:int, seed:int|None=None, temperature:float=1.0, abc_dir=None, mle:bool=False
                     ) -> list[Song]:
-        "`n` tunes as songs (read by music21; an unreadable one is an empty song); their ABC into `abc_dir` if given."
-        ids = self.sample_tokens(n, seed, temperature).cpu(); texts = self.texts(ids)
-        tok, header = self.tokenizer, self.config.header.split('\n')
-        songs = [decode_tune(tok, t.numpy(), header, f'seqgan sample {i}') for i, t in enumerate(ids)]
-        if abc_dir is not None:
-            Path(abc_dir).mkdir(parents=True, exist_ok=True)
-            for i, t in enumerate(texts):
-                with atomic_write(Path(abc_dir) / f'seqgan_{i:02d}.abc', 'w') as f: f.write(t)
-        return songs
+        "`n` tunes as songs (header restored; an unreadable one is empty); their ABC into `abc_dir` if given."
+        return abc_samples(self.tokenizer, self.sample_tokens(n, seed, temperature).cpu().numpy(), self.config.header,
+                           'seqgan', abc_dir)
     @classmethod
     def checkpoint(cls, mle:bool=False, **_) -> str: return f"models/seqgan/{'mle' if mle else 'last'}.pt"
     @classmethod
@@ -300,7 +298,7 @@ class SeqGAN(nn.Module):
         "Train on the opening tokens of a prepared corpus's ABC tunes (resumes from `out_dir/last.pt`)."
         return train_seqgan(prepared, out_dir, params, metrics_path, progress)
 
-# %% ../../nbs/19_seqgan.ipynb #cf38c06f
+# %% ../../nbs/19_seqgan.ipynb #611bf7c9
 def decode_tune(tokenizer:ABCTokenizer, ids, header:list[str], name:str='') -> Song:
     "The song of generated `ids` under `header`: empty if music21 cannot read it, without a metre MIDI cannot write."
     try: song = tokenizer.decode(ids, header, name=name)
@@ -310,7 +308,15 @@ def decode_tune(tokenizer:ABCTokenizer, ids, header:list[str], name:str='') -> S
         song = song.replace(time_signature=None)
     return song
 
-# %% ../../nbs/19_seqgan.ipynb #2d80a979
+def abc_samples(tokenizer:ABCTokenizer, ids, header:str, prefix:str, abc_dir=None) -> list[Song]:
+    "Generated token rows `ids` as songs (`decode_tune`); their ABC (header restored) into `abc_dir/<prefix>_NN.abc`."
+    h = header.split('\n')
+    songs = [decode_tune(tokenizer, row, h, f'{prefix} sample {i}') for i, row in enumerate(ids)]
+    for i, row in enumerate(ids if abc_dir is not None else []):
+        with atomic_write(Path(abc_dir) / f'{prefix}_{i:02d}.abc', 'w') as f: f.write(tokenizer.decode_text(row, h))
+    return songs
+
+# %% ../../nbs/19_seqgan.ipynb #6d368d89
 def fit_sequences(model:SeqGAN, train:list[np.ndarray], valid:list[np.ndarray], out_dir, tcfg:TrainConfig,
                   metrics_path=None, progress:bool=True, evaluate=None) -> dict:
     "Train `model` on token sequences (each `<s>` + tokens), keeping the pre-trained generator in `out_dir/mle.pt`."
@@ -324,8 +330,13 @@ def fit_sequences(model:SeqGAN, train:list[np.ndarray], valid:list[np.ndarray], 
     pre, out = c.pretrain_steps + c.d_pretrain_steps, Path(out_dir)
     if tcfg.steps < pre:
         raise ParamsError(f'seqgan.train.steps ({tcfg.steps}) < pretrain_steps + d_pretrain_steps ({pre})')
+    if tcfg.schedule != 'constant':
+        raise ParamsError(f"seqgan.train.schedule: must be 'constant' (the phases share one rate), "
+                          f"got {tcfg.schedule!r}")
     if not (out / 'mle.pt').is_file():
         Trainer(model, windows.batch, replace(tcfg, steps=c.pretrain_steps), out, evaluate, None, progress).fit()
+        if load_checkpoint(out / 'last.pt')['step'] != c.pretrain_steps:
+            raise DeepSymphonyError(f'{out}: last.pt is past pre-training but mle.pt is missing; use a new folder')
         shutil.copyfile(out / 'last.pt', out / '.mle.pt.tmp'); (out / '.mle.pt.tmp').replace(out / 'mle.pt')
     return Trainer(model, windows.batch, tcfg, out, evaluate, metrics_path, progress).fit()
 
@@ -345,7 +356,7 @@ def common_header(headers:list[list[str]]) -> str:
 def train_seqgan(prepared, out_dir, params:dict, metrics_path=None, progress:bool=True) -> dict:
     "Train the `seqgan` block's SeqGAN on a prepared corpus's ABC tunes."
     p = check_params(params, SeqGAN.params_block, 'seqgan', required=False)
-    tcfg, data = train_config(p, 'seqgan'), config_from(SeqGANData, p)
+    tcfg, data = config_from(SeqGANTrain, p), config_from(SeqGANData, p)
     vocab = ABCTokenizer.load(Path(prepared) / 'abc' / 'vocab.json') if (Path(prepared) / 'abc' / 'vocab.json'
                                                                          ).is_file() else None
     if vocab is None: raise DeepSymphonyError(f'{prepared}/abc/vocab.json: missing; prepare with the abc encoding')
@@ -354,7 +365,7 @@ def train_seqgan(prepared, out_dir, params:dict, metrics_path=None, progress:boo
     cfg = config_from(SeqGANConfig, p, vocab=tuple(vocab.itos[len(SPECIALS):]), header=common_header(headers))
     return fit_sequences(build(SeqGAN, cfg, tcfg.seed), train, valid, out_dir, tcfg, metrics_path, progress)
 
-# %% ../../nbs/19_seqgan.ipynb #af7c82fb
+# %% ../../nbs/19_seqgan.ipynb #40ccb9ce
 def make_oracle(vocab:int=50, embed_dim:int=32, hidden:int=32, seed:int=0) -> TokenLSTM:
     "The synthetic data source: a token LSTM with N(0, 1) weights that never ends a sequence early."
     o = TokenLSTM(len(SPECIALS) + vocab, embed_dim, hidden, (PAD, BOS, UNK, EOS))
@@ -366,7 +377,9 @@ def make_oracle(vocab:int=50, embed_dim:int=32, hidden:int=32, seed:int=0) -> To
 @torch.no_grad()
 def oracle_nll(oracle:TokenLSTM, policy:TokenLSTM, n:int=1000, length:int=20, seed:int=0) -> float:
     "Mean NLL per token, under `oracle`, of `n` sequences that `policy` generates."
-    return float(sequence_nll(oracle, sample_tokens(policy, n, length, torch.Generator().manual_seed(seed))).mean())
+    dev = policy.mask.device
+    s = sample_tokens(policy, n, length, torch.Generator(dev).manual_seed(seed))
+    return float(sequence_nll(oracle.to(dev), s).mean())
 
 @dataclass
 class OracleExperiment:
@@ -402,7 +415,7 @@ def oracle_experiment(out_dir, params:dict, # a `seqgan` block: the adversarial 
                       ox:OracleExperiment, progress:bool=False) -> dict:
     """Oracle NLL of the oracle's own samples (the floor), of an MLE generator and of SeqGAN after the same generator
     updates (`ox.pretrain_steps + ox.adversarial_steps`), and of the generator where SeqGAN's pre-training ends."""
-    p = check_params(params, SeqGAN.params_block, 'seqgan', required=False); tcfg = train_config(p, 'seqgan')
+    p = check_params(params, SeqGAN.params_block, 'seqgan', required=False); tcfg = config_from(SeqGANTrain, p)
     orc = make_oracle(ox.vocab, hidden=ox.hidden)
     data = sample_tokens(orc, ox.n_train, ox.length, torch.Generator().manual_seed(1)).numpy()
     seqs = [np.concatenate([[BOS], row]) for row in data]
