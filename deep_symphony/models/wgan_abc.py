@@ -2,9 +2,9 @@
 
 # %% auto #0
 __all__ = ['ROWS', 'SoftFeedbackGRU', 'DistributionCritic', 'WGANABCConfig', 'WGANABCData', 'WGANABC', 'tune_bodies',
-           'train_wgan_abc']
+           'train_wgan_abc', 'WGANABCChapter']
 
-# %% ../../nbs/20_wgan_abc.ipynb #25f15f42
+# %% ../../nbs/20_wgan_abc.ipynb #49d6ad84
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from deep_symphony.core import (
     non_negative,
     positive,
     redefault,
+    register_block,
 )
 from ..datasets import RandomWindows
 from ..evaluate.bleu import in_reference_share
@@ -31,7 +32,7 @@ from .seqgan import abc_samples, common_header, tune_openings, tune_tokens
 from ..music import Song
 from ..train import TrainConfig, Trainer, build, register_model, train_config
 
-# %% ../../nbs/20_wgan_abc.ipynb #d470c908
+# %% ../../nbs/20_wgan_abc.ipynb #86754c94
 class SoftFeedbackGRU(nn.Module):
     "Noise → GRU hidden state; a learned start symbol; the softmax-weighted embedding of each output fed back."
     def __init__(self, vocab_size:int, embed_dim:int, hidden:int):
@@ -65,7 +66,7 @@ class DistributionCritic(nn.Module):
         h = self.gru(self.emb(x))[0]
         return self.out(h[torch.arange(len(x), device=x.device), cond[:, 0] - 1])[:, 0]
 
-# %% ../../nbs/20_wgan_abc.ipynb #94ac1873
+# %% ../../nbs/20_wgan_abc.ipynb #26b8bfad
 ROWS = {'plain': dict(curriculum=False, variable_length=False, teacher_helping=False),
         'curriculum': dict(curriculum=True, variable_length=False, teacher_helping=False),
         'curriculum_variable': dict(curriculum=True, variable_length=True, teacher_helping=False),
@@ -179,3 +180,12 @@ def train_wgan_abc(prepared, out_dir, params:dict, row:str|None=None, metrics_pa
                                         valid, (4,))[4]
     return Trainer(model, RandomWindows(train, T, dtype=np.int64).batch, tcfg, out_dir, evaluate, metrics_path,
                    progress).fit()
+
+# %% ../../nbs/20_wgan_abc.ipynb #c5e41c01
+@dataclass
+class WGANABCChapter:
+    "The `wgan_abc_chapter` block: the ablation table, curves and samples of the WGAN-on-ABC chapter."
+    n_samples: int = knob(50, positive, 'generated tunes per row measured (the study: 50)', '', tiny=6)
+    n_rendered: int = knob(4, positive, 'tunes per row written as ABC, MIDI, WAV and piano roll', '', tiny=2)
+    seed: int = knob(0, None, 'seed of the samples', '')
+register_block('wgan_abc_chapter', WGANABCChapter)
