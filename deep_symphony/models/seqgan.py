@@ -7,7 +7,7 @@ __all__ = ['PAPER_FILTERS', 'TokenLSTM', 'sample_tokens', 'sequence_nll', 'rollo
            'tune_openings', 'common_header', 'train_seqgan', 'make_oracle', 'oracle_nll', 'OracleExperiment',
            'SeqGANChapter', 'tune_tokens', 'oracle_experiment']
 
-# %% ../../nbs/19_seqgan.ipynb #eed943f1
+# %% ../../nbs/19_seqgan.ipynb #c24ebd4a
 import shutil
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -40,7 +40,7 @@ from ..music import Song
 from ..prepare import load_ragged
 from ..train import TrainConfig, Trainer, build, load_checkpoint, mean_loss, register_model
 
-# %% ../../nbs/19_seqgan.ipynb #023033f9
+# %% ../../nbs/19_seqgan.ipynb #8cd44895
 class TokenLSTM(nn.Module):
     "Embedding → one LSTM layer → logits of the next token; tokens in `forbid` get no probability."
     def __init__(self, vocab_size:int, embed_dim:int, hidden:int, forbid=(PAD, BOS, UNK)):
@@ -84,7 +84,7 @@ def sequence_nll(policy:TokenLSTM, seqs:torch.Tensor) -> torch.Tensor:
     keep = seqs != PAD
     return -(logp.masked_fill(~keep, 0)).sum(1) / keep.sum(1).clamp(min=1)
 
-# %% ../../nbs/19_seqgan.ipynb #c953dc3b
+# %% ../../nbs/19_seqgan.ipynb #a4cf794e
 @torch.no_grad()
 def rollout_batched(policy:TokenLSTM, seqs:torch.Tensor, n:int, generator:torch.Generator|None=None) -> torch.Tensor:
     "`n` completions of every proper prefix of `seqs` (B, T): (T − 1, B, n, T), prefix lengths 1..T − 1."
@@ -118,7 +118,7 @@ def rollout_loop(policy:TokenLSTM, seqs:torch.Tensor, n:int, generator:torch.Gen
         for L in range(1, T): out[L - 1, :, j] = sample_tokens(policy, B, T, generator, prefix=seqs[:, :L])
     return out
 
-# %% ../../nbs/19_seqgan.ipynb #36e74301
+# %% ../../nbs/19_seqgan.ipynb #9aa26bc2
 PAPER_FILTERS = ((1, 100), (2, 200), (3, 200), (4, 200), (5, 200), (6, 100), (7, 100), (8, 100), (9, 100), (10, 100),
                  (15, 160), (20, 160))
 
@@ -155,7 +155,7 @@ def prob_real(d:HighwayCNN, seqs:torch.Tensor, chunk:int=4096) -> torch.Tensor:
     p = torch.cat([torch.sigmoid(d(flat[i:i + chunk])) for i in range(0, len(flat), chunk)])
     d.train(was); return p.view(seqs.shape[:-1])
 
-# %% ../../nbs/19_seqgan.ipynb #bbf280f9
+# %% ../../nbs/19_seqgan.ipynb #3cb0174d
 def rewards(discriminator:HighwayCNN, policy:TokenLSTM, seqs:torch.Tensor, n:int,
             generator:torch.Generator|None=None, batched:bool=True) -> torch.Tensor:
     "Q of each token of `seqs` (B, T) from `n` roll-outs of `policy` scored by `discriminator`: (B, T)."
@@ -167,7 +167,7 @@ def score_completions(discriminator:HighwayCNN, seqs:torch.Tensor, completions:t
     q = prob_real(discriminator, completions).mean(2)                                          # (T-1, B)
     return torch.cat([q.T, prob_real(discriminator, seqs)[:, None]], 1)
 
-# %% ../../nbs/19_seqgan.ipynb #67b00245
+# %% ../../nbs/19_seqgan.ipynb #0d911e66
 @dataclass
 class SeqGANConfig:
     "A SeqGAN over token sequences (the `model` and `adversarial` sections of the `seqgan` block)."
@@ -216,6 +216,7 @@ class SeqGAN(nn.Module):
     generate_options = {
         '--temperature': dict(type=float, default=1.0, help='softmax temperature of sampling'),
         '--abc-dir': dict(help='also write each tune as ABC text into this folder'),
+        '--length': dict(type=int, help='tokens per tune (default: the training length)'),
         '--mle': dict(action='store_true', help='the generator after MLE pre-training (models/seqgan/mle.pt)')}
     def __init__(self, config:SeqGANConfig):
         super().__init__(); self.config = c = config
@@ -286,11 +287,12 @@ class SeqGAN(nn.Module):
         dev = self.generator.mask.device
         if g is not None and dev.type != 'cpu': g = torch.Generator(dev).manual_seed(seed)
         return sample_tokens(self.generator, n, length or self.config.seq_len, g, temperature)
-    def sample_songs(self, n:int, seed:int|None=None, temperature:float=1.0, abc_dir=None, mle:bool=False
-                    ) -> list[Song]:
+    def sample_songs(self, n:int, seed:int|None=None, temperature:float=1.0, abc_dir=None, mle:bool=False,
+                     length:int|None=None) -> list[Song]:
         "`n` tunes as songs (header restored; an unreadable one is empty); their ABC into `abc_dir` if given."
-        return abc_samples(self.tokenizer, self.sample_tokens(n, seed, temperature).cpu().numpy(), self.config.header,
-                           'seqgan', abc_dir)
+        if length is not None and length < 1: raise DeepSymphonyError(f'length must be positive, got {length}')
+        return abc_samples(self.tokenizer, self.sample_tokens(n, seed, temperature, length).cpu().numpy(),
+                           self.config.header, 'seqgan', abc_dir)
     @classmethod
     def checkpoint(cls, mle:bool=False, **_) -> str: return f"models/seqgan/{'mle' if mle else 'last'}.pt"
     @classmethod
@@ -298,7 +300,7 @@ class SeqGAN(nn.Module):
         "Train on the opening tokens of a prepared corpus's ABC tunes (resumes from `out_dir/last.pt`)."
         return train_seqgan(prepared, out_dir, params, metrics_path, progress)
 
-# %% ../../nbs/19_seqgan.ipynb #611bf7c9
+# %% ../../nbs/19_seqgan.ipynb #979d9a6d
 def decode_tune(tokenizer:ABCTokenizer, ids, header:list[str], name:str='') -> Song:
     "The song of generated `ids` under `header`: empty if music21 cannot read it, without a metre MIDI cannot write."
     try: song = tokenizer.decode(ids, header, name=name)
@@ -316,7 +318,7 @@ def abc_samples(tokenizer:ABCTokenizer, ids, header:str, prefix:str, abc_dir=Non
         with atomic_write(Path(abc_dir) / f'{prefix}_{i:02d}.abc', 'w') as f: f.write(tokenizer.decode_text(row, h))
     return songs
 
-# %% ../../nbs/19_seqgan.ipynb #6d368d89
+# %% ../../nbs/19_seqgan.ipynb #9c1c4b82
 def fit_sequences(model:SeqGAN, train:list[np.ndarray], valid:list[np.ndarray], out_dir, tcfg:TrainConfig,
                   metrics_path=None, progress:bool=True, evaluate=None) -> dict:
     "Train `model` on token sequences (each `<s>` + tokens), keeping the pre-trained generator in `out_dir/mle.pt`."
@@ -365,7 +367,7 @@ def train_seqgan(prepared, out_dir, params:dict, metrics_path=None, progress:boo
     cfg = config_from(SeqGANConfig, p, vocab=tuple(vocab.itos[len(SPECIALS):]), header=common_header(headers))
     return fit_sequences(build(SeqGAN, cfg, tcfg.seed), train, valid, out_dir, tcfg, metrics_path, progress)
 
-# %% ../../nbs/19_seqgan.ipynb #40ccb9ce
+# %% ../../nbs/19_seqgan.ipynb #46dbad1c
 def make_oracle(vocab:int=50, embed_dim:int=32, hidden:int=32, seed:int=0) -> TokenLSTM:
     "The synthetic data source: a token LSTM with N(0, 1) weights that never ends a sequence early."
     o = TokenLSTM(len(SPECIALS) + vocab, embed_dim, hidden, (PAD, BOS, UNK, EOS))
