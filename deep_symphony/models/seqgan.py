@@ -7,7 +7,7 @@ __all__ = ['PAPER_FILTERS', 'TokenLSTM', 'sample_tokens', 'sequence_nll', 'rollo
            'tune_openings', 'common_header', 'train_seqgan', 'make_oracle', 'oracle_nll', 'OracleExperiment',
            'SeqGANChapter', 'tune_tokens', 'oracle_experiment']
 
-# %% ../../nbs/19_seqgan.ipynb #c24ebd4a
+# %% ../../nbs/19_seqgan.ipynb #b312a37e
 import shutil
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -40,7 +40,7 @@ from ..music import Song
 from ..prepare import load_ragged
 from ..train import TrainConfig, Trainer, build, load_checkpoint, mean_loss, register_model
 
-# %% ../../nbs/19_seqgan.ipynb #8cd44895
+# %% ../../nbs/19_seqgan.ipynb #395895e8
 class TokenLSTM(nn.Module):
     "Embedding → one LSTM layer → logits of the next token; tokens in `forbid` get no probability."
     def __init__(self, vocab_size:int, embed_dim:int, hidden:int, forbid=(PAD, BOS, UNK)):
@@ -84,7 +84,7 @@ def sequence_nll(policy:TokenLSTM, seqs:torch.Tensor) -> torch.Tensor:
     keep = seqs != PAD
     return -(logp.masked_fill(~keep, 0)).sum(1) / keep.sum(1).clamp(min=1)
 
-# %% ../../nbs/19_seqgan.ipynb #a4cf794e
+# %% ../../nbs/19_seqgan.ipynb #58d8ee5d
 @torch.no_grad()
 def rollout_batched(policy:TokenLSTM, seqs:torch.Tensor, n:int, generator:torch.Generator|None=None) -> torch.Tensor:
     "`n` completions of every proper prefix of `seqs` (B, T): (T − 1, B, n, T), prefix lengths 1..T − 1."
@@ -118,7 +118,7 @@ def rollout_loop(policy:TokenLSTM, seqs:torch.Tensor, n:int, generator:torch.Gen
         for L in range(1, T): out[L - 1, :, j] = sample_tokens(policy, B, T, generator, prefix=seqs[:, :L])
     return out
 
-# %% ../../nbs/19_seqgan.ipynb #9aa26bc2
+# %% ../../nbs/19_seqgan.ipynb #bb451bb9
 PAPER_FILTERS = ((1, 100), (2, 200), (3, 200), (4, 200), (5, 200), (6, 100), (7, 100), (8, 100), (9, 100), (10, 100),
                  (15, 160), (20, 160))
 
@@ -155,7 +155,7 @@ def prob_real(d:HighwayCNN, seqs:torch.Tensor, chunk:int=4096) -> torch.Tensor:
     p = torch.cat([torch.sigmoid(d(flat[i:i + chunk])) for i in range(0, len(flat), chunk)])
     d.train(was); return p.view(seqs.shape[:-1])
 
-# %% ../../nbs/19_seqgan.ipynb #3cb0174d
+# %% ../../nbs/19_seqgan.ipynb #73f9555c
 def rewards(discriminator:HighwayCNN, policy:TokenLSTM, seqs:torch.Tensor, n:int,
             generator:torch.Generator|None=None, batched:bool=True) -> torch.Tensor:
     "Q of each token of `seqs` (B, T) from `n` roll-outs of `policy` scored by `discriminator`: (B, T)."
@@ -167,7 +167,7 @@ def score_completions(discriminator:HighwayCNN, seqs:torch.Tensor, completions:t
     q = prob_real(discriminator, completions).mean(2)                                          # (T-1, B)
     return torch.cat([q.T, prob_real(discriminator, seqs)[:, None]], 1)
 
-# %% ../../nbs/19_seqgan.ipynb #0d911e66
+# %% ../../nbs/19_seqgan.ipynb #f6691a36
 @dataclass
 class SeqGANConfig:
     "A SeqGAN over token sequences (the `model` and `adversarial` sections of the `seqgan` block)."
@@ -300,11 +300,14 @@ class SeqGAN(nn.Module):
         "Train on the opening tokens of a prepared corpus's ABC tunes (resumes from `out_dir/last.pt`)."
         return train_seqgan(prepared, out_dir, params, metrics_path, progress)
 
-# %% ../../nbs/19_seqgan.ipynb #979d9a6d
-def decode_tune(tokenizer:ABCTokenizer, ids, header:list[str], name:str='') -> Song:
-    "The song of generated `ids` under `header`: empty if music21 cannot read it, without a metre MIDI cannot write."
+# %% ../../nbs/19_seqgan.ipynb #8004e20e
+def decode_tune(tokenizer:ABCTokenizer, ids, header:list[str], name:str='', max_seconds:float=600.0) -> Song:
+    """The song of generated `ids` under `header`: empty if music21 cannot read it or its notes last beyond
+    `max_seconds` (a length like `C99999` no MIDI file can hold), without a metre MIDI cannot write."""
     try: song = tokenizer.decode(ids, header, name=name)
     except MusicConversionError: return Song.from_notes([], name=f'{name} (unreadable)')
+    if not np.isfinite(song.duration) or song.duration > max_seconds:
+        return Song.from_notes([], name=f'{name} (notes beyond {max_seconds:.0f} s)')
     ts = song.time_signature
     if ts is not None and not (1 <= ts[0] <= 255 and ts[1] in (1, 2, 4, 8, 16, 32, 64)):
         song = song.replace(time_signature=None)
@@ -318,7 +321,7 @@ def abc_samples(tokenizer:ABCTokenizer, ids, header:str, prefix:str, abc_dir=Non
         with atomic_write(Path(abc_dir) / f'{prefix}_{i:02d}.abc', 'w') as f: f.write(tokenizer.decode_text(row, h))
     return songs
 
-# %% ../../nbs/19_seqgan.ipynb #9c1c4b82
+# %% ../../nbs/19_seqgan.ipynb #24d13d06
 def fit_sequences(model:SeqGAN, train:list[np.ndarray], valid:list[np.ndarray], out_dir, tcfg:TrainConfig,
                   metrics_path=None, progress:bool=True, evaluate=None) -> dict:
     "Train `model` on token sequences (each `<s>` + tokens), keeping the pre-trained generator in `out_dir/mle.pt`."
@@ -367,7 +370,7 @@ def train_seqgan(prepared, out_dir, params:dict, metrics_path=None, progress:boo
     cfg = config_from(SeqGANConfig, p, vocab=tuple(vocab.itos[len(SPECIALS):]), header=common_header(headers))
     return fit_sequences(build(SeqGAN, cfg, tcfg.seed), train, valid, out_dir, tcfg, metrics_path, progress)
 
-# %% ../../nbs/19_seqgan.ipynb #46dbad1c
+# %% ../../nbs/19_seqgan.ipynb #5b1d5696
 def make_oracle(vocab:int=50, embed_dim:int=32, hidden:int=32, seed:int=0) -> TokenLSTM:
     "The synthetic data source: a token LSTM with N(0, 1) weights that never ends a sequence early."
     o = TokenLSTM(len(SPECIALS) + vocab, embed_dim, hidden, (PAD, BOS, UNK, EOS))
