@@ -7,7 +7,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 # Test notebooks' cells flagged `fluidsynth` too when FluidSynth and a SoundFont are installed.
 NBDEV_FLAGS := $(shell ls /usr/share/sounds/sf2/*.sf2 >/dev/null 2>&1 && ldconfig -p 2>/dev/null | grep -q libfluidsynth && echo fluidsynth)
 
-.PHONY: install reproduce test data-export bench clean-venv
+.PHONY: install reproduce reproduce-piano test data-export bench clean-venv
 
 $(STAMP):
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -23,10 +23,18 @@ data-export: install
 	# also puts the tree into DVC's cache (data.dvc changes only if music21 ships a different corpus)
 	deep-symphony data export --corpus all --out data
 
-# The main job: materialise the embedded corpus, then regenerate every result.
+# The main job: materialise the embedded corpus, then regenerate every result (the main pipeline, dvc.yaml).
 reproduce: data-export
 	deep-symphony params check params.yaml
-	dvc repro
+	dvc repro dvc.yaml
+	@test -d data/piano || echo "note: no piano material in data/piano, so the Velocity Net was not trained: run 'deep-symphony data download piano-midi' (or put piano MIDI files in data/piano), then 'make reproduce-piano'"
+
+# The piano pipeline (piano/dvc.yaml): the Velocity Net learns dynamics from the piano MIDI in data/piano, then the
+# Refine chapter runs with it; the main pipeline's stages it needs run first if they are not up to date.
+reproduce-piano: data-export
+	@test -n "$$(find data/piano -iname '*.mid*' -print -quit 2>/dev/null)" || { echo "make reproduce-piano: no MIDI files in data/piano: run 'deep-symphony data download piano-midi' or copy a folder of piano MIDI there" >&2; exit 2; }
+	deep-symphony params check params.yaml
+	dvc repro piano/dvc.yaml
 
 # Every test: lint (ruff on the notebooks and the tests), the notebooks and the integration tests (pytest). The
 # notebooks `dvc repro` executes (listed from dvc.yaml) run in pytest, through papermill with FluidSynth switched off

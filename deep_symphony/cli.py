@@ -80,8 +80,9 @@ def build_parser(models:bool=True # add `train MODEL` and `generate MODEL` (impo
     e = d.add_parser('export', help="copy music21's embedded corpus into a folder")
     e.add_argument('--corpus', choices=('folk', 'chorales', 'all'), default='all')
     e.add_argument('--out', default='data')
-    dl = d.add_parser('download', help='download and extract MAESTRO or Nottingham')
-    dl.add_argument('name', choices=('maestro', 'nottingham')); dl.add_argument('--out', default='data/raw')
+    dl = d.add_parser('download', help='download and extract MAESTRO, piano-midi.de or Nottingham')
+    dl.add_argument('name', choices=('maestro', 'piano-midi', 'nottingham'))
+    dl.add_argument('--out', help='default: data/piano for the piano corpora, data/raw otherwise')
     dl.add_argument('--url'); dl.add_argument('--sha256')
 
     pr = sub.add_parser('prepare', help='encode a raw corpus into arrays per encoding and split')
@@ -110,6 +111,16 @@ def build_parser(models:bool=True # add `train MODEL` and `generate MODEL` (impo
     pl.add_argument('--n', type=_positive(int), default=8, help='n-gram length of the copy rate')
     pl.add_argument('--plot', help='write the alignment PNG here'); pl.add_argument('--json', action='store_true')
 
+    rf = sub.add_parser('refine', help='put a MIDI file on the beat (Duration Net), then give it dynamics (Velocity '
+                                       'Net)')
+    rf.add_argument('input'); rf.add_argument('-o', '--output', required=True)
+    only = rf.add_mutually_exclusive_group()
+    only.add_argument('--duration-only', action='store_true'); only.add_argument('--velocity-only', action='store_true')
+    rf.add_argument('--duration-net', default='models/duration_net/best.pt')
+    rf.add_argument('--velocity-net', default='piano/models/velocity_net/best.pt')
+    rf.add_argument('--bpm', type=_positive(float),
+                    help="the grid's tempo (default: the file's if it fits, else estimated)")
+
     r = sub.add_parser('render', help='render MIDI to WAV and/or a piano-roll PNG')
     r.add_argument('input'); r.add_argument('--wav', action='store_true'); r.add_argument('--png', action='store_true')
     r.add_argument('--out', help='output stem (default: next to the input)')
@@ -136,8 +147,10 @@ def _cmd_data(a):
         from deep_symphony.corpora import export_embedded
         files = export_embedded(a.out, a.corpus)
         return f'exported {len(files)} files to {a.out}' + (dvc_commit_export(a.out) if a.corpus == 'all' else '')
-    from deep_symphony.download import fetch_dataset
-    return f'{a.name} is in {fetch_dataset(a.name, a.out, url=a.url, sha256=a.sha256, progress=True)}'
+    from deep_symphony.download import PIANO_DATASETS, fetch_dataset
+    out = Path(a.out or ('data/piano' if a.name in PIANO_DATASETS else 'data/raw'))
+    where = fetch_dataset(a.name, out, url=a.url, sha256=a.sha256, progress=True, archives=out / '.downloads')
+    return f'{a.name} is in {where}'
 
 def _cmd_prepare(a):
     from deep_symphony.prepare import PrepareConfig, prepare
@@ -241,6 +254,19 @@ def _cmd_plagiarism(a):
     return (f"{src}: longest copied run {r['notes']} notes ({r['seconds']:.1f} s) from {r['source']}; "
             f"LCS {l['length']} notes ({l['ratio']:.0%}) with {l['source']}; "
             f"copy rate {rep['copy_rate']:.0%} of {rep['copy_n']}-grams")
+
+def _cmd_refine(a):
+    from deep_symphony.models.refine import load_refiners, refine
+    from deep_symphony.music import read_midi, write_midi
+    src = Path(a.input)
+    if not src.is_file(): raise CLIError(f'{src}: no such file')
+    try: song = read_midi(src)
+    except Exception as e: raise CLIError(f'{src}: not a readable MIDI file ({type(e).__name__})') from None
+    dur, vel = load_refiners(None if a.velocity_only else a.duration_net, None if a.duration_only else a.velocity_net)
+    out = refine(song, dur, vel, a.bpm)
+    write_midi(out, a.output)
+    did = ' and '.join(w for w, m in (('durations', dur), ('velocities', vel)) if m is not None)
+    return f'wrote {a.output}: {len(out)} notes, {did} refined'
 
 def _cmd_render(a):
     from deep_symphony.render import render

@@ -77,3 +77,27 @@ def test_cli_download_nottingham_tarball(server, tmp_path):
     assert r.returncode == 2 and 'SHA-256' in r.stderr and 'Traceback' not in r.stderr
     r = run_cli('data', 'download', 'nottingham', '--out', tmp_path / 'raw3', '--url', f'{url}/missing.zip')
     assert r.returncode == 2 and '404' in r.stderr
+
+
+def test_cli_download_piano_midi_into_data_piano(server, tmp_path):
+    "`data download piano-midi` lands in data/piano (archive hidden), resumes, and prepares as a piano corpus."
+    from deep_symphony.music import Song, to_pretty_midi
+    srv_dir, url, Handler = server
+    with zipfile.ZipFile(srv_dir / 'piano.zip', 'w') as z:
+        z.writestr('ClassicalPianoMIDI-dataset-main/metadata.csv', 'composer,title,year,midi,duration\n')
+        for i in range(3):
+            b = io.BytesIO()
+            to_pretty_midi(Song.from_notes([(60 + i, 0, 0.5, 40 + 10 * i), (67, 0.5, 1, 100)])).write(b)
+            z.writestr(f'ClassicalPianoMIDI-dataset-main/midis/Bach/piece{i}.mid', b.getvalue())
+    digest = hashlib.sha256((srv_dir / 'piano.zip').read_bytes()).hexdigest()
+    Handler.cut_after = 300
+    r = run_cli('data', 'download', 'piano-midi', '--url', f'{url}/piano.zip', '--sha256', digest, cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr.strip().splitlines()[-1].startswith('deep-symphony: error:')
+    assert 'run again to resume' in r.stderr
+    Handler.cut_after = None
+    r = run_cli('data', 'download', 'piano-midi', '--url', f'{url}/piano.zip', '--sha256', digest, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    piano = tmp_path / 'data' / 'piano'
+    assert (piano / '.downloads' / 'ClassicalPianoMIDI-dataset.zip').is_file()
+    rep = prepare(piano, tmp_path / 'prepared_piano', encodings='notes', workers=1)
+    assert rep['files_read'] == 3 and sum(v['songs'] for v in rep['splits'].values()) == 3
