@@ -8,7 +8,7 @@ __all__ = ['STEPS_PER_QUARTER', 'PIECE_FIELDS', 'CHORD_SPREAD', 'abc_tempo', 'ab
            'velocity_rows', 'top_louder', 'predict_velocities', 'velocity_table', 'train_velocity_net', 'refine',
            'beat_alignment', 'load_refiners', 'sheet_music', 'RefineChapter']
 
-# %% ../../nbs/21_refine.ipynb #6268934d
+# %% ../../nbs/21_refine.ipynb #c1504981
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -25,7 +25,7 @@ from ..music import Song, as_song, make_notes
 from ..prepare import load_ragged, load_songs
 from ..train import TrainConfig, Trainer, build, load_model, register_model, train_config
 
-# %% ../../nbs/21_refine.ipynb #7af9c1c3
+# %% ../../nbs/21_refine.ipynb #de192623
 STEPS_PER_QUARTER = 4        # the grid: sixteenth notes
 
 def abc_tempo(header) -> float|None:
@@ -60,7 +60,7 @@ def estimate_bpm(song:Song, lo:int=40, hi:int=200, tol:float=0.05) -> float:
     score = fit - 1e-3 * np.abs(np.log2(cands / 100))
     return float(cands[int(np.argmax(score))])
 
-# %% ../../nbs/21_refine.ipynb #228c944d
+# %% ../../nbs/21_refine.ipynb #e08dba3d
 PIECE_FIELDS = ('pitch', 'gap', 'dur', 'on_grid')
 
 def note_features(song:Song, bpm:float|None=None, tol:float=0.02) -> np.ndarray:
@@ -87,7 +87,7 @@ def metrical_pieces(prepared, split:str, max_pieces:int=0) -> tuple[list[np.ndar
         m = abc_meter(h); bars.append(m[0] * 4 * STEPS_PER_QUARTER // m[1] if m else None)
     return feats, bars
 
-# %% ../../nbs/21_refine.ipynb #d2eb19fc
+# %% ../../nbs/21_refine.ipynb #63842ff2
 def distort(values:torch.Tensor, generator:torch.Generator, lo:float=0.8, hi:float=1.2) -> torch.Tensor:
     "Each value stretched by its own factor drawn from U(lo, hi)."
     return values * (lo + (hi - lo) * torch.rand(values.shape, generator=generator))
@@ -97,7 +97,7 @@ def rounding_rate(steps:int, lo:float=0.8, hi:float=1.2) -> float:
     a, b = steps * lo, steps * hi
     return max(0.0, min(b, steps + 0.5) - max(a, steps - 0.5)) / (b - a)
 
-# %% ../../nbs/21_refine.ipynb #3c9f3a3a
+# %% ../../nbs/21_refine.ipynb #dd6a8fd8
 @dataclass
 class DurationNetConfig:
     "A Duration Net: pitch embedding and distorted timing → BiGRU → a softmax over grid steps for gap and duration."
@@ -151,7 +151,7 @@ class DurationNet(nn.Module):
         return out
 register_block('duration_net', *DurationNet.params_block)     # a refiner, not a generator: a block of its own
 
-# %% ../../nbs/21_refine.ipynb #f9e0c704
+# %% ../../nbs/21_refine.ipynb #17d02cc7
 class DistortedWindows:
     "Training batches of a Duration Net: windows of pieces with stretched gaps and durations and their true classes."
     def __init__(self, pieces:list[np.ndarray], data:RefineData, max_steps:int):
@@ -177,7 +177,7 @@ class DistortedWindows:
             out.append(q.numpy())
         return out
 
-# %% ../../nbs/21_refine.ipynb #62fc82c2
+# %% ../../nbs/21_refine.ipynb #d30d58d9
 def bar_share(true_gaps:np.ndarray, pred_gaps:np.ndarray, bar:int) -> tuple[int, int]:
     "(bars that add up, bars measured): bars of `bar` steps from the first note, by the predicted gaps."
     pos = np.cumsum(true_gaps) - true_gaps[0]; ppos = np.cumsum(pred_gaps) - pred_gaps[0]
@@ -195,19 +195,21 @@ def predict_pieces(model:DurationNet, pieces:list[np.ndarray], chunk:int=512) ->
 
 def duration_table(model:DurationNet, pieces:list[np.ndarray], bars:list[int|None], stretch:float=0.2,
                    seed:int=0, classes=(1, 2, 3, 4, 6, 8, 12, 16)) -> dict:
-    "Exact recovery and MAE (grid steps) per true duration class, net vs rounding; the share of bars that add up."
+    "Exact recovery and MAE (grid steps) per note value (`classes`; the rest as 'other'), net vs rounding; bars."
     dist = DistortedWindows.fixed(pieces, stretch, seed); pred = predict_pieces(model, dist)
     true = np.concatenate([p[:, 1:3] for p in pieces]); on = np.concatenate([p[:, 3] for p in pieces]) > 0
     d, r = np.concatenate([p[:, 1:3] for p in dist]), np.concatenate(pred)
     true, d, r = np.round(true[on]), d[on], r[on]
     rows = {}
-    for k in classes:
-        m = true[:, 1] == k
+    other = ~np.isin(true[:, 1], classes)
+    for k, m in [(str(k), true[:, 1] == k) for k in classes] + [('other', other)]:
         if not m.any(): continue
         rnd = np.maximum(np.round(d[m, 1]), 1)
-        rows[str(k)] = {'notes': int(m.sum()), 'net_exact': float(np.mean(r[m, 1] == k)),
-                        'round_exact': float(np.mean(rnd == k)), 'net_mae': float(np.mean(np.abs(r[m, 1] - k))),
-                        'round_mae': float(np.mean(np.abs(rnd - k)))}
+        rows[k] = {'notes': int(m.sum()), 'net_exact': float(np.mean(r[m, 1] == true[m, 1])),
+                   'round_exact': float(np.mean(rnd == true[m, 1])),
+                   'net_mae': float(np.mean(np.abs(r[m, 1] - true[m, 1]))),
+                   'round_mae': float(np.mean(np.abs(rnd - true[m, 1])))}
+        if k == 'other': rows[k]['values'] = sorted({int(v) for v in true[m, 1]})
     bar_net = bar_round = n_bars = 0
     for p, q, dd, b in zip(pieces, pred, dist, bars):
         if not b or not len(p) or not p[:, 3].all(): continue
@@ -218,9 +220,10 @@ def duration_table(model:DurationNet, pieces:list[np.ndarray], bars:list[int|Non
             'bars_add_up_round': bar_round / max(n_bars, 1),
             'gap_exact_net': float(np.mean(r[gap_on, 0] == true[gap_on, 0])),
             'gap_exact_round': float(np.mean(np.round(d[gap_on, 0]) == true[gap_on, 0])),
-            'beats_rounding_from_4': all(v['net_exact'] > v['round_exact'] for k, v in rows.items() if int(k) >= 4)}
+            'beats_rounding_from_4': all(v['net_exact'] > v['round_exact'] for k, v in rows.items()
+                                         if k != 'other' and int(k) >= 4)}
 
-# %% ../../nbs/21_refine.ipynb #2dfde21c
+# %% ../../nbs/21_refine.ipynb #d6cdcf5e
 def _fixed_batches(pieces:list[np.ndarray], stretch:float, max_steps:int, window:int, seed:int=0) -> list[dict]:
     "Validation batches: each piece once (cut into windows), one fixed distortion."
     dist = DistortedWindows.fixed(pieces, stretch, seed); out = []
@@ -247,7 +250,7 @@ def train_duration_net(prepared, out_dir, params:dict, metrics_path=None, progre
     batches = DistortedWindows(train, data, cfg.max_steps).batch
     return Trainer(model, batches, tcfg, out_dir, evaluate, metrics_path, progress).fit()
 
-# %% ../../nbs/21_refine.ipynb #725f4549
+# %% ../../nbs/21_refine.ipynb #5093011f
 def synthetic_tunes(n:int=40, seed:int=0, notes:int=48) -> list[np.ndarray]:
     "Random 4/4 tunes of quarter and eighth notes (and a dotted quarter now and then), as `note_features` rows."
     rng = np.random.default_rng(seed); out = []
@@ -257,7 +260,7 @@ def synthetic_tunes(n:int=40, seed:int=0, notes:int=48) -> list[np.ndarray]:
         out.append(np.stack([rng.integers(55, 80, notes), gaps, durs, np.ones(notes)], 1).astype(np.float32))
     return out
 
-# %% ../../nbs/21_refine.ipynb #0b108185
+# %% ../../nbs/21_refine.ipynb #8a7d568c
 CHORD_SPREAD = 0.03     # seconds: onsets this close are one chord
 
 def velocity_features(song:Song) -> np.ndarray:
@@ -330,7 +333,7 @@ def velocity_rows(songs:list[Song]) -> list[np.ndarray]:
     return [np.concatenate([velocity_features(s), (s.notes['velocity'][note_order(s)] / 127)[:, None]],
                            1).astype(np.float32) for s in songs if len(s)]
 
-# %% ../../nbs/21_refine.ipynb #d0352895
+# %% ../../nbs/21_refine.ipynb #5388ebc5
 def top_louder(song:Song, velocities:np.ndarray) -> float:
     "Share of chords whose highest note is louder than the mean of its other notes (`velocities` in `note_order`)."
     n = song.notes[note_order(song)]; s = n['start']
@@ -374,11 +377,11 @@ def train_velocity_net(prepared, out_dir, params:dict, metrics_path=None, progre
     "Train a Velocity Net on a prepared piano corpus (`notes/` with human velocities); returns the summary."
     cfg, data, tcfg = _refine_parts(params, VelocityNet, 'velocity_net')
     train, valid = load_songs(prepared, 'train'), load_songs(prepared, 'valid')[:data.eval_pieces or None]
-    if not train or not valid: raise DeepSymphonyError(f'{prepared}: no training or validation pieces')
     flat = [s.name for s in train if len(s) and np.ptp(s.notes['velocity']) == 0]
-    if len(flat) == len(train):
+    if train and len(flat) == len(train):
         raise DeepSymphonyError(f'{prepared}: every training piece has one velocity; the Velocity Net needs human '
                                 'dynamics (piano performances)')
+    if not train or not valid: raise DeepSymphonyError(f'{prepared}: no training or validation pieces')
     model = build(VelocityNet, cfg, tcfg.seed)
     vb = [{'x': torch.from_numpy(r[a:a + data.window, :9])[None],
            'targets': torch.from_numpy(r[a:a + data.window, 9])[None]}
@@ -388,7 +391,7 @@ def train_velocity_net(prepared, out_dir, params:dict, metrics_path=None, progre
     return Trainer(model, VelocityWindows(velocity_rows(train), data).batch, tcfg, out_dir, evaluate,
                    metrics_path, progress).fit()
 
-# %% ../../nbs/21_refine.ipynb #5c01672a
+# %% ../../nbs/21_refine.ipynb #4becae65
 def refine(song, # a `Song` or a MIDI file
            duration_net:DurationNet|None=None, velocity_net:VelocityNet|None=None,
            bpm:float|None=None # the grid's tempo (None: the song's if it fits it, else estimated)
@@ -424,7 +427,7 @@ def load_refiners(duration=None, velocity=None) -> tuple[DurationNet|None, Veloc
     return (load_model(duration, 'duration_net') if duration else None,
             load_model(velocity, 'velocity_net') if velocity else None)
 
-# %% ../../nbs/21_refine.ipynb #8da71f9e
+# %% ../../nbs/21_refine.ipynb #709c9357
 def sheet_music(song:Song, stem, # the output path without suffix (`stem.png` is written)
                 bpm:float, seconds:float=10.0, divisions:int=4) -> Path:
     "The opening `seconds` of `song` engraved as `stem.png` (music21 → LilyPond), or a piano roll without LilyPond."

@@ -1,0 +1,138 @@
+"""The Refine Nets: training on real tunes, the refine CLI on MIDI files, and bad input."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import run_cli
+
+from deep_symphony.core import DeepSymphonyError, tiny_params
+from deep_symphony.models.refine import (
+    DistortedWindows,
+    DurationNet,
+    VelocityNet,
+    _refine_parts,
+    beat_alignment,
+    duration_table,
+    estimate_bpm,
+    note_order,
+    refine,
+    synthetic_tunes,
+    train_velocity_net,
+)
+from deep_symphony.music import Song, make_notes, read_midi, write_midi
+from deep_symphony.prepare import prepare
+from deep_symphony.train import Trainer, build, load_model
+
+PIANO = Path(__file__).resolve().parents[2] / 'shared' / 'datasets' / 'piano_midi_de' / 'midis'
+
+
+@pytest.fixture(scope='module')
+def duration_ckpt(tmp_path_factory):
+    "A small Duration Net trained on synthetic 4/4 tunes of 2-, 4-, 6- and 8-step notes."
+    out = tmp_path_factory.mktemp('dur')
+    p = tiny_params(*DurationNet.params_block, model={'hidden': 32, 'layers': 1, 'max_steps': 16},
+                    train={'steps': 300, 'batch_size': 16, 'lr': 0.01, 'checkpoint_every': 300, 'eval_every': 300})
+    cfg, data, tcfg = _refine_parts(p, DurationNet, 'duration_net')
+    Trainer(build(DurationNet, cfg, 0), DistortedWindows(synthetic_tunes(60), data, cfg.max_steps).batch, tcfg, out,
+            None, None, False).fit()
+    return out / 'last.pt'
+
+
+def piano_like(n=120, seed=0, flat=False):
+    "A performance-like piece: a melody over chords, onsets and durations jittered off a 100-bpm grid."
+    rng = np.random.default_rng(seed); g = 60 / 100 / 4; notes = []
+    t = 0
+    for i in range(n // 4):
+        step = rng.choice([2, 4]); jit = lambda: rng.normal(0, 0.04 * g * 4)
+        for k, p in enumerate([48 + i % 5, 55 + i % 5, 60 + i % 7, 72 + i % 7]):
+            v = 80 if flat else (95 if k == 3 else 55) + int(rng.integers(-5, 6))
+            notes.append((p, max(t * g + jit(), 0), t * g + step * g * rng.uniform(0.8, 1.2) + 0.01, v))
+        t += step
+    notes.sort(key=lambda x: (x[1], x[0]))
+    return Song.from_notes(notes, tempo=100.0)
+
+
+def test_duration_net_beats_rounding_on_long_notes(duration_ckpt):
+    "Trained on tunes whose values are 2/4/6/8 steps, the net recovers 6- and 8-step notes better than rounding."
+    table = duration_table(load_model(duration_ckpt, 'duration_net'), synthetic_tunes(20, seed=5), [16] * 20)
+    for k in ('6', '8'):
+        r = table['classes'][k]
+        assert r['net_exact'] > r['round_exact'] + 0.1, (k, r)
+    assert table['bars_add_up_net'] > table['bars_add_up_round']
+
+
+def test_refine_keeps_the_notes_and_puts_them_on_the_grid(duration_ckpt):
+    raw = piano_like()
+    dn = load_model(duration_ckpt, 'duration_net')
+    out = refine(raw, dn, None, 100.0)
+    assert len(out) == len(raw)
+    assert out.notes['pitch'][note_order(out)].tolist() == raw.notes['pitch'][note_order(raw)].tolist()
+    assert beat_alignment(out, 100.0) == 1.0 and beat_alignment(out, 100.0) > beat_alignment(raw, 100.0)
+    assert (out.end > out.start).all()
+
+
+def test_velocity_net_needs_human_dynamics(tmp_path):
+    data = tmp_path / 'flat'; data.mkdir()
+    for i in range(12): write_midi(piano_like(40, i, flat=True), data / f'p{i}.mid')
+    prepare(data, tmp_path / 'prepared', encodings='notes', workers=1)
+    with pytest.raises(DeepSymphonyError, match='human dynamics'):
+        train_velocity_net(tmp_path / 'prepared', tmp_path / 'vel', tiny_params(*VelocityNet.params_block),
+                           progress=False)
+
+
+@pytest.fixture(scope='module')
+def velocity_ckpt(tmp_path_factory):
+    "A Velocity Net trained on performance-like pieces whose top voice is played louder."
+    root = tmp_path_factory.mktemp('vel'); data = root / 'piano'; data.mkdir()
+    for i in range(30): write_midi(piano_like(80, i), data / f'p{i:02d}.mid')
+    prepare(data, root / 'prepared', encodings='notes', workers=1)
+    p = tiny_params(*VelocityNet.params_block, model={'hidden': 32, 'layers': 1},
+                    train={'steps': 200, 'batch_size': 16, 'lr': 0.01, 'checkpoint_every': 200, 'eval_every': 200})
+    train_velocity_net(root / 'prepared', root / 'vel', p, progress=False)
+    return root / 'vel' / 'best.pt'
+
+
+def test_cli_refine_writes_a_playable_file_with_the_same_notes(duration_ckpt, velocity_ckpt, tmp_path):
+    src = tmp_path / 'in.mid'; write_midi(piano_like(160, seed=99, flat=True), src)
+    out = tmp_path / 'out.mid'
+    r = run_cli('refine', src, '-o', out, '--duration-net', duration_ckpt, '--velocity-net', velocity_ckpt)
+    assert r.returncode == 0, r.stderr
+    a, b = read_midi(src), read_midi(out)
+    assert a.notes['pitch'][note_order(a)].tolist() == b.notes['pitch'][note_order(b)].tolist()
+    bpm = estimate_bpm(a)
+    assert beat_alignment(b, bpm) > beat_alignment(a, bpm)
+    assert b.velocity.std() >= 8 and a.velocity.std() == 0
+    top = [b.velocity[(b.start == s)].max() == b.velocity[(b.start == s) & (b.pitch == b.pitch[b.start == s].max())][0]
+           for s in np.unique(b.start) if (b.start == s).sum() > 1]
+    assert np.mean(top) > 0.5                       # the theme (top voice) is stressed
+    r = run_cli('refine', src, '-o', tmp_path / 'v.mid', '--velocity-only', '--velocity-net', velocity_ckpt)
+    v = read_midi(tmp_path / 'v.mid')
+    assert r.returncode == 0 and np.allclose(np.sort(v.start), np.sort(a.start), atol=1e-3)
+
+
+@pytest.mark.skipif(not PIANO.is_dir(), reason='../shared/datasets/piano_midi_de is absent')
+def test_cli_refine_on_a_real_piano_file(duration_ckpt, velocity_ckpt, tmp_path):
+    "A real piano-midi.de performance (tempo changes, pedal, several tracks) comes back with the same notes."
+    src = sorted(PIANO.rglob('*.mid'))[-1]
+    r = run_cli('refine', src, '-o', tmp_path / 'out.mid', '--duration-net', duration_ckpt, '--velocity-net',
+                velocity_ckpt)
+    assert r.returncode == 0, r.stderr
+    a, b = read_midi(src), read_midi(tmp_path / 'out.mid')
+    assert a.notes['pitch'][note_order(a)].tolist() == b.notes['pitch'][note_order(b)].tolist()
+    assert 1 <= b.velocity.min() and b.velocity.max() <= 127
+
+
+def test_cli_refine_bad_input(duration_ckpt, tmp_path):
+    bad = tmp_path / 'bad.mid'; bad.write_bytes(b'not midi at all')
+    ok = tmp_path / 'ok.mid'; write_midi(Song(make_notes([60, 64], [0, 0.5], [0.5, 1.0])), ok)
+    cases = [(('refine', bad, '-o', tmp_path / 'o.mid', '--duration-only', '--duration-net', duration_ckpt), 'bad.mid'),
+             (('refine', tmp_path / 'missing.mid', '-o', tmp_path / 'o.mid'), 'missing.mid'),
+             (('refine', ok, '-o', tmp_path / 'o.mid', '--duration-net', tmp_path / 'nope.pt', '--duration-only'),
+              'nope.pt'),
+             (('refine', ok, '-o', tmp_path / 'o.mid', '--duration-only', '--velocity-only'), 'not allowed'),
+             (('refine', ok, '-o', tmp_path / 'o.mid', '--velocity-only', '--velocity-net', duration_ckpt),
+              "not a 'velocity_net'")]
+    for args, needle in cases:
+        r = run_cli(*args)
+        assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and needle in r.stderr, (args, r.stderr)
+    assert not (tmp_path / 'o.mid').exists()
