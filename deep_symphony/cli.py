@@ -256,14 +256,13 @@ def _cmd_plagiarism(a):
             f"copy rate {rep['copy_rate']:.0%} of {rep['copy_n']}-grams")
 
 def _cmd_refine(a):
-    from deep_symphony.models.refine import load_refiners, refine
+    from deep_symphony.models.refine import load_refiners, refine_midi
     from deep_symphony.music import read_midi, write_midi
     src = Path(a.input)
     if not src.is_file(): raise CLIError(f'{src}: no such file')
-    try: song = read_midi(src)
-    except Exception as e: raise CLIError(f'{src}: not a readable MIDI file ({type(e).__name__})') from None
+    read_midi(src)                                   # an unreadable file: one line naming it, before loading nets
     dur, vel = load_refiners(None if a.velocity_only else a.duration_net, None if a.duration_only else a.velocity_net)
-    out = refine(song, dur, vel, a.bpm)
+    out = refine_midi(src, dur, vel, a.bpm)
     write_midi(out, a.output)
     did = ' and '.join(w for w, m in (('durations', dur), ('velocities', vel)) if m is not None)
     return f'wrote {a.output}: {len(out)} notes, {did} refined'
