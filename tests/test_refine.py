@@ -31,7 +31,7 @@ def duration_ckpt(tmp_path_factory):
     "A small Duration Net trained on synthetic 4/4 tunes of 2-, 4-, 6- and 8-step notes."
     out = tmp_path_factory.mktemp('dur')
     p = tiny_params(*DurationNet.params_block, model={'hidden': 32, 'layers': 1, 'max_steps': 16},
-                    train={'steps': 300, 'batch_size': 16, 'lr': 0.01, 'checkpoint_every': 300, 'eval_every': 300})
+                    train={'steps': 200, 'batch_size': 16, 'lr': 0.01, 'checkpoint_every': 200, 'eval_every': 200})
     cfg, data, tcfg = _refine_parts(p, DurationNet, 'duration_net')
     Trainer(build(DurationNet, cfg, 0), DistortedWindows(synthetic_tunes(60), data, cfg.max_steps).batch, tcfg, out,
             None, None, False).fit()
@@ -67,7 +67,8 @@ def test_refine_keeps_the_notes_and_puts_them_on_the_grid(duration_ckpt):
     out = refine(raw, dn, None, 100.0)
     assert len(out) == len(raw)
     assert out.notes['pitch'][note_order(out)].tolist() == raw.notes['pitch'][note_order(raw)].tolist()
-    assert beat_alignment(out, 100.0) == 1.0 and beat_alignment(out, 100.0) > beat_alignment(raw, 100.0)
+    # on the grid but for the few chord notes kept in their played order `ORDER_GAP` (5 ms) apart
+    assert beat_alignment(out, 100.0) >= 0.95 and beat_alignment(out, 100.0) > beat_alignment(raw, 100.0) + 0.2
     assert (out.end > out.start).all()
 
 
