@@ -2,13 +2,14 @@
 
 # %% auto #0
 __all__ = ['STEPS_PER_QUARTER', 'PIECE_FIELDS', 'CHORD_SPREAD', 'ORDER_GAP', 'abc_tempo', 'abc_meter', 'grid_fit', 'estimate_bpm',
-           'note_features', 'metrical_pieces', 'distort', 'rounding_rate', 'DurationNetConfig', 'RefineData',
-           'DurationNet', 'DistortedWindows', 'bar_share', 'predict_pieces', 'duration_table', 'train_duration_net',
-           'synthetic_tunes', 'velocity_features', 'note_order', 'VelocityNetConfig', 'VelocityNet', 'VelocityWindows',
-           'velocity_rows', 'top_louder', 'predict_velocities', 'velocity_table', 'train_velocity_net', 'refine',
-           'refine_midi', 'beat_alignment', 'load_refiners', 'sheet_music', 'RefineChapter']
+           'note_features', 'metrical_pieces', 'distort', 'rounding_rate', 'NoteRNNConfig', 'NoteRNN',
+           'DurationNetConfig', 'RefineData', 'DurationNet', 'DistortedWindows', 'bar_share', 'predict_pieces',
+           'duration_table', 'train_duration_net', 'synthetic_tunes', 'velocity_features', 'note_order',
+           'VelocityNetConfig', 'VelocityNet', 'VelocityWindows', 'velocity_rows', 'top_louder', 'predict_velocities',
+           'velocity_table', 'train_velocity_net', 'refine', 'refine_midi', 'beat_alignment', 'load_refiners',
+           'sheet_music', 'RefineChapter']
 
-# %% ../../nbs/21_refine.ipynb #40622a2e
+# %% ../../nbs/21_refine.ipynb #7037b8d5
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -25,7 +26,7 @@ from ..music import Song, as_song, make_notes
 from ..prepare import load_ragged, load_songs
 from ..train import TrainConfig, Trainer, build, load_model, register_model, train_config
 
-# %% ../../nbs/21_refine.ipynb #8554f4b9
+# %% ../../nbs/21_refine.ipynb #e237be34
 STEPS_PER_QUARTER = 4        # the grid: sixteenth notes
 
 def abc_tempo(header) -> float|None:
@@ -60,7 +61,7 @@ def estimate_bpm(song:Song, lo:int=40, hi:int=200, tol:float=0.05) -> float:
     score = fit - 1e-3 * np.abs(np.log2(cands / 100))
     return float(cands[int(np.argmax(score))])
 
-# %% ../../nbs/21_refine.ipynb #c5697a3a
+# %% ../../nbs/21_refine.ipynb #dd2d4d54
 PIECE_FIELDS = ('pitch', 'gap', 'dur', 'on_grid')
 
 def note_features(song:Song, bpm:float|None=None, tol:float=0.02) -> np.ndarray:
@@ -87,7 +88,7 @@ def metrical_pieces(prepared, split:str, max_pieces:int=0) -> tuple[list[np.ndar
         m = abc_meter(h); bars.append(m[0] * 4 * STEPS_PER_QUARTER // m[1] if m else None)
     return feats, bars
 
-# %% ../../nbs/21_refine.ipynb #8203a0cd
+# %% ../../nbs/21_refine.ipynb #6c6cb5f6
 def distort(values:torch.Tensor, generator:torch.Generator, lo:float=0.8, hi:float=1.2) -> torch.Tensor:
     "Each value stretched by its own factor drawn from U(lo, hi)."
     return values * (lo + (hi - lo) * torch.rand(values.shape, generator=generator))
@@ -97,13 +98,28 @@ def rounding_rate(steps:int, lo:float=0.8, hi:float=1.2) -> float:
     a, b = steps * lo, steps * hi
     return max(0.0, min(b, steps + 0.5) - max(a, steps - 0.5)) / (b - a)
 
-# %% ../../nbs/21_refine.ipynb #2f1f16a6
+# %% ../../nbs/21_refine.ipynb #d12c6392
 @dataclass
-class DurationNetConfig:
-    "A Duration Net: pitch embedding and distorted timing → BiGRU → a softmax over grid steps for gap and duration."
+class NoteRNNConfig:
+    "The shape both Refine Nets share: a pitch embedding beside per-note features, then a bidirectional GRU."
     embed_dim: int = knob(16, positive, 'pitch embedding size', tiny=8)
     hidden: int = knob(128, positive, 'GRU cells per direction', tiny=16)
     layers: int = knob(2, positive, 'bidirectional GRU layers', tiny=1)
+
+class NoteRNN(nn.Module):
+    "Pitch embedding ⊕ `n_features` per note → BiGRU (`layers` × `hidden` each way) → a linear head of `n_out`."
+    def __init__(self, config:NoteRNNConfig, n_features:int, n_out:int):
+        super().__init__(); self.config = c = config
+        self.pitch = nn.Embedding(128, c.embed_dim)
+        self.rnn = nn.GRU(c.embed_dim + n_features, c.hidden, c.layers, batch_first=True, bidirectional=True)
+        self.head = nn.Linear(2 * c.hidden, n_out)
+    def read(self, pitch:torch.Tensor, features:torch.Tensor) -> torch.Tensor:
+        "`(B, T, n_out)` from pitches `(B, T)` and features `(B, T, n_features)`."
+        return self.head(self.rnn(torch.cat([self.pitch(pitch.long().clamp(0, 127)), features], -1))[0])
+
+@dataclass
+class DurationNetConfig(NoteRNNConfig):
+    "A Duration Net: pitch embedding and distorted timing → BiGRU → a softmax over grid steps for gap and duration."
     max_steps: int = knob(32, positive, 'grid classes 0..max_steps (two 4/4 bars); longer values are rounded', tiny=16)
 
 @dataclass
@@ -120,20 +136,15 @@ def _timing_inputs(x:torch.Tensor) -> torch.Tensor:
     return torch.cat([x / 8, torch.log2(1 + x), x - x.round(), (x == 0).float()], -1)
 
 @register_model
-class DurationNet(nn.Module):
+class DurationNet(NoteRNN):
     "BiGRU over notes: distorted gaps and durations in, their grid values (classes) out."
     name = 'duration_net'; Config = DurationNetConfig; params_block = (DurationNetConfig, RefineData, TrainConfig)
-    def __init__(self, config:DurationNetConfig):
-        super().__init__(); self.config = c = config
-        self.pitch = nn.Embedding(128, c.embed_dim)
-        self.rnn = nn.GRU(c.embed_dim + 8, c.hidden, c.layers, batch_first=True, bidirectional=True)
-        self.head = nn.Linear(2 * c.hidden, 2 * (c.max_steps + 2))
+    def __init__(self, config:DurationNetConfig): super().__init__(config, 8, 2 * (config.max_steps + 2))
     def forward(self, x, # (B, T, 4) PIECE_FIELDS with distorted gap and duration
                 targets=None, # (B, T, 2) true gap and duration classes, -100 where nothing counts
                 lengths=None): # unused (padding is masked by the targets)
         "`(logits (B, T, 2, max_steps + 2), loss)`: the mean cross-entropy over counted gap and duration targets."
-        h = torch.cat([self.pitch(x[..., 0].long().clamp(0, 127)), _timing_inputs(x[..., 1:3])], -1)
-        logits = self.head(self.rnn(h)[0]).unflatten(-1, (2, self.config.max_steps + 2))
+        logits = self.read(x[..., 0], _timing_inputs(x[..., 1:3])).unflatten(-1, (2, self.config.max_steps + 2))
         if targets is None: return logits, None
         return logits, F.cross_entropy(logits.flatten(0, 2), targets.flatten(), ignore_index=-100)
     def classes(self, values:torch.Tensor) -> torch.Tensor:
@@ -151,7 +162,7 @@ class DurationNet(nn.Module):
         return out
 register_block('duration_net', *DurationNet.params_block)     # a refiner, not a generator: a block of its own
 
-# %% ../../nbs/21_refine.ipynb #a0378a3a
+# %% ../../nbs/21_refine.ipynb #bad8367e
 class DistortedWindows:
     "Training batches of a Duration Net: windows of pieces with stretched gaps and durations and their true classes."
     def __init__(self, pieces:list[np.ndarray], data:RefineData, max_steps:int):
@@ -177,7 +188,7 @@ class DistortedWindows:
             out.append(q.numpy())
         return out
 
-# %% ../../nbs/21_refine.ipynb #d9329f6a
+# %% ../../nbs/21_refine.ipynb #5214efa0
 def bar_share(true_gaps:np.ndarray, pred_gaps:np.ndarray, bar:int) -> tuple[int, int]:
     "(bars that add up, bars measured): bars of `bar` steps from the first note, by the predicted gaps."
     pos = np.cumsum(true_gaps) - true_gaps[0]; ppos = np.cumsum(pred_gaps) - pred_gaps[0]
@@ -223,7 +234,7 @@ def duration_table(model:DurationNet, pieces:list[np.ndarray], bars:list[int|Non
             'beats_rounding_from_4': all(v['net_exact'] > v['round_exact'] for k, v in rows.items()
                                          if k != 'other' and int(k) >= 4)}
 
-# %% ../../nbs/21_refine.ipynb #908a47c6
+# %% ../../nbs/21_refine.ipynb #d8663d57
 def _fixed_batches(pieces:list[np.ndarray], stretch:float, max_steps:int, window:int, seed:int=0) -> list[dict]:
     "Validation batches: each piece once (cut into windows), one fixed distortion."
     dist = DistortedWindows.fixed(pieces, stretch, seed); out = []
@@ -250,7 +261,7 @@ def train_duration_net(prepared, out_dir, params:dict, metrics_path=None, progre
     batches = DistortedWindows(train, data, cfg.max_steps).batch
     return Trainer(model, batches, tcfg, out_dir, evaluate, metrics_path, progress).fit()
 
-# %% ../../nbs/21_refine.ipynb #3c0cc59a
+# %% ../../nbs/21_refine.ipynb #520a59f4
 def synthetic_tunes(n:int=40, seed:int=0, notes:int=48) -> list[np.ndarray]:
     "Random 4/4 tunes of quarter and eighth notes (and a dotted quarter now and then), as `note_features` rows."
     rng = np.random.default_rng(seed); out = []
@@ -260,7 +271,7 @@ def synthetic_tunes(n:int=40, seed:int=0, notes:int=48) -> list[np.ndarray]:
         out.append(np.stack([rng.integers(55, 80, notes), gaps, durs, np.ones(notes)], 1).astype(np.float32))
     return out
 
-# %% ../../nbs/21_refine.ipynb #0ab1dcba
+# %% ../../nbs/21_refine.ipynb #37c8f222
 CHORD_SPREAD = 0.03     # seconds: onsets this close are one chord
 
 def velocity_features(song:Song) -> np.ndarray:
@@ -284,27 +295,19 @@ def note_order(song:Song) -> np.ndarray:
     return np.lexsort((song.notes['pitch'], song.notes['start']))
 
 @dataclass
-class VelocityNetConfig:
+class VelocityNetConfig(NoteRNNConfig):
     "A Velocity Net: pitch embedding and timing/chord features → BiGRU → velocity."
-    embed_dim: int = knob(16, positive, 'pitch embedding size', tiny=8)
-    hidden: int = knob(128, positive, 'GRU cells per direction', tiny=16)
-    layers: int = knob(2, positive, 'bidirectional GRU layers', tiny=1)
 
 @register_model
-class VelocityNet(nn.Module):
+class VelocityNet(NoteRNN):
     "BiGRU over notes: pitch, timing and chord position in, velocity (0–127) out."
     name = 'velocity_net'; Config = VelocityNetConfig; params_block = (VelocityNetConfig, RefineData, TrainConfig)
-    def __init__(self, config:VelocityNetConfig):
-        super().__init__(); self.config = c = config
-        self.pitch = nn.Embedding(128, c.embed_dim)
-        self.rnn = nn.GRU(c.embed_dim + 8, c.hidden, c.layers, batch_first=True, bidirectional=True)
-        self.head = nn.Linear(2 * c.hidden, 1)
+    def __init__(self, config:VelocityNetConfig): super().__init__(config, 8, 1)
     def forward(self, x, # (B, T, 9) `velocity_features`
                 targets=None, # (B, T) velocities / 127, NaN where nothing counts
                 lengths=None):
         "`(velocity / 127 (B, T), loss)`: the mean squared error over counted notes."
-        h = torch.cat([self.pitch(x[..., 0].long().clamp(0, 127)), x[..., 1:]], -1)
-        y = self.head(self.rnn(h)[0])[..., 0] + 0.5
+        y = self.read(x[..., 0], x[..., 1:])[..., 0] + 0.5
         if targets is None: return y, None
         m = ~torch.isnan(targets)
         return y, F.mse_loss(y[m], targets[m])
@@ -333,7 +336,7 @@ def velocity_rows(songs:list[Song]) -> list[np.ndarray]:
     return [np.concatenate([velocity_features(s), (s.notes['velocity'][note_order(s)] / 127)[:, None]],
                            1).astype(np.float32) for s in songs if len(s)]
 
-# %% ../../nbs/21_refine.ipynb #35f81e31
+# %% ../../nbs/21_refine.ipynb #d6ecbd57
 def top_louder(song:Song, velocities:np.ndarray) -> float:
     "Share of chords whose highest note is louder than the mean of its other notes (`velocities` in `note_order`)."
     n = song.notes[note_order(song)]; s = n['start']
@@ -391,7 +394,7 @@ def train_velocity_net(prepared, out_dir, params:dict, metrics_path=None, progre
     return Trainer(model, VelocityWindows(velocity_rows(train), data).batch, tcfg, out_dir, evaluate,
                    metrics_path, progress).fit()
 
-# %% ../../nbs/21_refine.ipynb #4a0cbd62
+# %% ../../nbs/21_refine.ipynb #e2292b6b
 ORDER_GAP = 0.005       # seconds between the notes of a chord that keep an order other than low to high
 
 def refine(song, # a `Song` or a MIDI file
@@ -453,7 +456,7 @@ def load_refiners(duration=None, velocity=None) -> tuple[DurationNet|None, Veloc
     return (load_model(duration, 'duration_net') if duration else None,
             load_model(velocity, 'velocity_net') if velocity else None)
 
-# %% ../../nbs/21_refine.ipynb #b88fad1b
+# %% ../../nbs/21_refine.ipynb #cbc211d9
 def sheet_music(song:Song, stem, # the output path without suffix (`stem.png` is written)
                 bpm:float, seconds:float=10.0, divisions:int=4) -> Path:
     "The opening `seconds` of `song` engraved as `stem.png` (music21 → LilyPond), or a piano roll without LilyPond."
