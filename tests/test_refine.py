@@ -137,3 +137,20 @@ def test_cli_refine_bad_input(duration_ckpt, tmp_path):
         r = run_cli(*args)
         assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and needle in r.stderr, (args, r.stderr)
     assert not (tmp_path / 'o.mid').exists()
+
+
+def test_sheet_music_engraves_or_falls_back_to_a_piano_roll(tmp_path, monkeypatch):
+    import shutil
+
+    from PIL import Image
+
+    from deep_symphony.models.refine import sheet_music
+    song = Song.from_notes([(60 + i % 8, i * 0.25, i * 0.25 + 0.2, 80) for i in range(16)])
+    if shutil.which('lilypond'):
+        png = sheet_music(song, tmp_path / 'sheet', 120.0, 4.0)
+        with Image.open(png) as im:                      # one cropped staff line: wide, short, mostly white paper
+            w, h = im.size; white = np.mean(np.asarray(im.convert('L')) > 200)
+        assert w > 2 * h and white > 0.6, (w, h, white)
+    monkeypatch.setattr(shutil, 'which', lambda name: None)
+    png = sheet_music(song, tmp_path / 'roll', 120.0, 4.0)
+    assert png.is_file() and png.name == 'roll.png'
