@@ -257,10 +257,9 @@ def _cmd_plagiarism(a):
 
 def _cmd_refine(a):
     from deep_symphony.models.refine import load_refiners, refine_midi
-    from deep_symphony.music import read_midi, write_midi
+    from deep_symphony.music import write_midi
     src = Path(a.input)
     if not src.is_file(): raise CLIError(f'{src}: no such file')
-    read_midi(src)                                   # an unreadable file: one line naming it, before loading nets
     dur, vel = load_refiners(None if a.velocity_only else a.duration_net, None if a.duration_only else a.velocity_net)
     out = refine_midi(src, dur, vel, a.bpm)
     write_midi(out, a.output)

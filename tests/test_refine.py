@@ -11,15 +11,13 @@ from deep_symphony.models.refine import (
     DurationNet,
     VelocityNet,
     _refine_parts,
-    beat_alignment,
     duration_table,
-    estimate_bpm,
-    note_order,
     refine,
     synthetic_tunes,
     train_velocity_net,
 )
 from deep_symphony.music import Song, make_notes, read_midi, write_midi
+from deep_symphony.notation import beat_alignment, estimate_bpm, note_order
 from deep_symphony.prepare import prepare
 from deep_symphony.train import Trainer, build, load_model
 
@@ -144,7 +142,7 @@ def test_sheet_music_engraves_or_falls_back_to_a_piano_roll(tmp_path, monkeypatc
 
     from PIL import Image
 
-    from deep_symphony.models.refine import sheet_music
+    from deep_symphony.notation import sheet_music
     song = Song.from_notes([(60 + i % 8, i * 0.25, i * 0.25 + 0.2, 80) for i in range(16)])
     if shutil.which('lilypond'):
         png = sheet_music(song, tmp_path / 'sheet', 120.0, 4.0)
