@@ -3,9 +3,10 @@
 # %% auto #0
 __all__ = ['CHORD_SPREAD', 'ORDER_GAP', 'metrical_pieces', 'distort', 'rounding_rate', 'NoteRNNConfig', 'NoteRNN',
            'DurationNetConfig', 'RefineData', 'DurationNet', 'DistortedWindows', 'predict_pieces', 'duration_table',
-           'train_duration_net', 'synthetic_tunes', 'velocity_features', 'VelocityNetConfig', 'VelocityNet',
-           'VelocityWindows', 'velocity_rows', 'top_louder', 'predict_velocities', 'velocity_table',
-           'train_velocity_net', 'refine', 'refine_midi', 'load_refiners', 'RefineChapter']
+           'train_duration_net', 'synthetic_tunes', 'velocity_features', 'ar1_nll', 'ar1_noise', 'VelocityNetConfig',
+           'VelocityNet', 'VelocityWindows', 'velocity_rows', 'top_louder', 'velocity_moments', 'draw_velocities',
+           'predict_velocities', 'velocity_table', 'train_velocity_net', 'refine', 'refine_midi', 'load_refiners',
+           'RefineChapter']
 
 # %% ../../nbs/21_refine.ipynb #ccd983b5
 from dataclasses import dataclass
@@ -70,9 +71,12 @@ class NoteRNN(nn.Module):
         self.pitch = nn.Embedding(128, c.embed_dim)
         self.rnn = nn.GRU(c.embed_dim + n_features, c.hidden, c.layers, batch_first=True, bidirectional=True)
         self.head = nn.Linear(2 * c.hidden, n_out)
+    def encode(self, pitch:torch.Tensor, features:torch.Tensor) -> torch.Tensor:
+        "`(B, T, 2 · hidden)`: the BiGRU's reading of each note from pitches `(B, T)` and features `(B, T, F)`."
+        return self.rnn(torch.cat([self.pitch(pitch.long().clamp(0, 127)), features], -1))[0]
     def read(self, pitch:torch.Tensor, features:torch.Tensor) -> torch.Tensor:
-        "`(B, T, n_out)` from pitches `(B, T)` and features `(B, T, n_features)`."
-        return self.head(self.rnn(torch.cat([self.pitch(pitch.long().clamp(0, 127)), features], -1))[0])
+        "`(B, T, n_out)`: the head over `encode`."
+        return self.head(self.encode(pitch, features))
 
 @dataclass
 class DurationNetConfig(NoteRNNConfig):
@@ -239,28 +243,56 @@ def velocity_features(song:Song) -> np.ndarray:
                      (size - 1 - rank_low) / 4, (rank_low == size - 1).astype(float), np.log1p(dens)],
                     1).astype(np.float32)
 
+def ar1_nll(y:torch.Tensor, # (B, T) values, NaN where nothing counts
+            mean:torch.Tensor, sigma:torch.Tensor, # (B, T) each
+            rho:torch.Tensor # the link between neighbours' standardised residuals
+           ) -> torch.Tensor:
+    "Mean negative log-likelihood per counted value of `y` as `mean + sigma · z`, `z` an AR(1) chain along T."
+    m = ~torch.isnan(y)
+    z = torch.where(m, (y.nan_to_num() - mean) / sigma, torch.zeros_like(mean))
+    linked = m & F.pad(m[:, :-1], (1, 0), value=False)              # a window's first value: the marginal N(0, 1)
+    r = torch.where(linked, rho, torch.zeros_like(z)); var = 1 - r ** 2
+    nll = 0.5 * (z - r * F.pad(z[:, :-1], (1, 0))) ** 2 / var + 0.5 * torch.log(var) + torch.log(sigma)
+    return nll[m].mean() + 0.5 * np.log(2 * np.pi)
+
+def ar1_noise(n:int, rho:float, generator:torch.Generator|None=None) -> np.ndarray:
+    "`n` standard normal values chained by AR(1): each of unit variance, neighbours correlated by `rho`."
+    e = torch.randn(n, generator=generator, dtype=torch.float64).numpy(); z = e.copy(); s = np.sqrt(1 - rho ** 2)
+    for i in range(1, n): z[i] = rho * z[i - 1] + s * e[i]
+    return z
+
 @dataclass
 class VelocityNetConfig(NoteRNNConfig):
-    "A Velocity Net: pitch embedding and timing/chord features → BiGRU → velocity."
+    "A Velocity Net: pitch embedding and timing/chord features → BiGRU → each velocity's mean and spread."
+    spread_hidden: int = knob(64, positive, 'hidden units of the spread (σ) head', tiny=8)
 
 @register_model
 class VelocityNet(NoteRNN):
-    "BiGRU over notes: pitch, timing and chord position in, velocity (0–127) out."
+    "BiGRU over notes: pitch, timing and chord position in; each velocity's mean and σ out, residuals AR(1)-linked."
     name = 'velocity_net'; Config = VelocityNetConfig; params_block = (VelocityNetConfig, RefineData, TrainConfig)
-    def __init__(self, config:VelocityNetConfig): super().__init__(config, 8, 1)
+    def __init__(self, config:VelocityNetConfig):
+        super().__init__(config, 8, 1)
+        self.spread = nn.Sequential(nn.Linear(2 * config.hidden, config.spread_hidden), nn.Tanh(),
+                                    nn.Linear(config.spread_hidden, 1))
+        self.link = nn.Parameter(torch.zeros(()))          # ρ = tanh(link)
+    @property
+    def rho(self) -> torch.Tensor: return torch.tanh(self.link).clamp(-0.995, 0.995)
     def forward(self, x, # (B, T, 9) `velocity_features`
                 targets=None, # (B, T) velocities / 127, NaN where nothing counts
                 lengths=None):
-        "`(velocity / 127 (B, T), loss)`: the mean squared error over counted notes."
-        y = self.read(x[..., 0], x[..., 1:])[..., 0] + 0.5
-        if targets is None: return y, None
+        "`((B, T, 2) mean and σ of velocity / 127, loss)`: the mean's squared error + the AR(1) chain's NLL."
+        h = self.encode(x[..., 0], x[..., 1:])
+        mean = self.head(h)[..., 0] + 0.5
+        sigma = (self.spread(h.detach())[..., 0] - 2.0).clamp(-8.0, 1.0).exp()   # starts near 17 / 127
+        out = torch.stack([mean, sigma], -1)
+        if targets is None: return out, None
         m = ~torch.isnan(targets)
-        return y, F.mse_loss(y[m], targets[m])
+        return out, F.mse_loss(mean[m], targets[m]) + ar1_nll(targets, mean.detach(), sigma, self.rho)
     @torch.no_grad()
     def predict(self, x:torch.Tensor) -> torch.Tensor:
-        "Velocities 1..127 (integers, as float) of `(B, T, 9)` features."
+        "`(B, T, 2)`: each note's mean velocity and σ on the 0–127 scale, from `(B, T, 9)` features."
         was = self.training; self.eval(); y = self(x)[0]; self.train(was)
-        return (y * 127).round().clamp(1, 127)
+        return y * 127
 register_block('velocity_net', *VelocityNet.params_block)
 
 class VelocityWindows:
@@ -295,31 +327,52 @@ def top_louder(song:Song, velocities:np.ndarray) -> float:
     return hits / total if total else float('nan')
 
 @torch.no_grad()
-def predict_velocities(model:VelocityNet, song:Song, chunk:int=1024) -> np.ndarray:
-    "Velocities of `song`'s notes in `note_order`, read in chunks of `chunk` notes."
+def velocity_moments(model:VelocityNet, song:Song, chunk:int=1024) -> np.ndarray:
+    "`(N, 2)`: the mean velocity and σ (0–127) of `song`'s notes in `note_order`, read in chunks of `chunk` notes."
     f = torch.from_numpy(velocity_features(song)); dev = next(model.parameters()).device
-    if not len(f): return np.zeros(0)
+    if not len(f): return np.zeros((0, 2))
     return torch.cat([model.predict(f[a:a + chunk][None].to(dev))[0].cpu()
-                      for a in range(0, len(f), chunk)]).numpy()
+                      for a in range(0, len(f), chunk)]).double().numpy()
 
-def velocity_table(model:VelocityNet, songs:list[Song], mean_velocity:float) -> dict:
-    "The Velocity Net vs the constant mean on `songs`: MAE, correlation, std ratio, ±12.7 share, top-voice share."
+def draw_velocities(moments:np.ndarray, rho:float,
+                    temperature:float=0.0, # 0: the mean; 1: a draw from the learnt spread
+                    generator:torch.Generator|None=None) -> np.ndarray:
+    "Velocities 1..127 from `velocity_moments`: `mean + temperature · σ · z`, `z` an AR(1) chain with link `rho`."
+    if temperature < 0: raise DeepSymphonyError(f'temperature must be >= 0, got {temperature}')
+    v = moments[:, 0]
+    if temperature and len(v): v = v + temperature * moments[:, 1] * ar1_noise(len(v), float(rho), generator)
+    return np.clip(np.round(v), 1, 127)
+
+def predict_velocities(model:VelocityNet, song:Song, temperature:float=0.0,
+                       generator:torch.Generator|None=None) -> np.ndarray:
+    "Velocities 1..127 of `song`'s notes in `note_order`: the net's mean, or (`temperature` > 0) a draw around it."
+    return draw_velocities(velocity_moments(model, song), float(model.rho), temperature, generator)
+
+def velocity_table(model:VelocityNet, songs:list[Song], mean_velocity:float, seed:int=0) -> dict:
+    "The Velocity Net (its mean, and one seeded draw) vs the constant mean on `songs`, with its spread's calibration."
     songs = [s for s in songs if len(s)]
     true = np.concatenate([s.notes['velocity'][note_order(s)] for s in songs]).astype(float)
-    pred = np.concatenate([predict_velocities(model, s) for s in songs])
+    ms = [velocity_moments(model, s) for s in songs]; rho = float(model.rho); g = torch.Generator().manual_seed(seed)
+    pred = np.concatenate([draw_velocities(m, rho) for m in ms])
+    drawn = np.concatenate([draw_velocities(m, rho, 1.0, g) for m in ms])
+    sigma = np.concatenate([m[:, 1] for m in ms])
     def row(p, per_song):
         corr = float(np.corrcoef(p, true)[0, 1]) if p.std() > 0 else 0.0
         return {'mae': float(np.mean(np.abs(p - true))), 'corr': corr, 'std_ratio': float(p.std() / true.std()),
                 'within_12_7': float(np.mean(np.abs(p - true) <= 12.7)),
                 'top_louder': float(np.nanmean([top_louder(s, v) for s, v in zip(songs, per_song)]))}
     splits = np.cumsum([len(s) for s in songs])[:-1]
-    net = row(pred, np.split(pred, splits))
+    net, sampled = row(pred, np.split(pred, splits)), row(drawn, np.split(drawn, splits))
     const = row(np.full_like(true, mean_velocity), np.split(np.full_like(true, mean_velocity), splits))
     human = float(np.nanmean([top_louder(s, s.notes['velocity'][note_order(s)].astype(float)) for s in songs]))
     better = all([net['mae'] < const['mae'], net['corr'] > const['corr'], net['std_ratio'] > const['std_ratio'],
                   net['within_12_7'] > const['within_12_7']])
-    return {'pieces': len(songs), 'notes': len(true), 'net': net, 'constant_mean': const, 'human_top_louder': human,
-            'mean_velocity': mean_velocity, 'beats_constant_everywhere': better}
+    spread = {'rho': rho, 'mean_sigma': float(sigma.mean()),
+              'within_1_sigma': float(np.mean(np.abs(true - pred) <= sigma)),   # a calibrated σ: 68.3 %
+              'within_2_sigma': float(np.mean(np.abs(true - pred) <= 2 * sigma))}   # 95.4 %
+    return {'pieces': len(songs), 'notes': len(true), 'net': net, 'net_sampled': sampled, 'constant_mean': const,
+            'spread': spread, 'human_top_louder': human, 'mean_velocity': mean_velocity,
+            'beats_constant_everywhere': better}
 
 def train_velocity_net(prepared, out_dir, params:dict, metrics_path=None, progress:bool=True) -> dict:
     "Train a Velocity Net on a prepared piano corpus (`notes/` with human velocities); returns the summary."
@@ -344,7 +397,9 @@ ORDER_GAP = 0.005       # seconds between the notes of a chord that keep an orde
 def refine(song, # a `Song` or a MIDI file
            duration_net:DurationNet|None=None, velocity_net:VelocityNet|None=None,
            bpm:float|None=None, # the grid's tempo (None: the song's if it fits it, else estimated)
-           anchor:float=2.0 # grid steps the rebuilt onsets may drift from the piece's before they re-anchor
+           anchor:float=2.0, # grid steps the rebuilt onsets may drift from the piece's before they re-anchor
+           temperature:float=1.0, # velocities: 0 plays the net's mean, 1 a draw from its learnt spread
+           seed:int=0 # of that draw
           ) -> Song:
     "`song` with durations (then velocities) predicted by the given nets; same notes, same order."
     song = as_song(song, 'refine input')
@@ -365,20 +420,21 @@ def refine(song, # a `Song` or a MIDI file
             if start[i] == start[i - 1] and n['pitch'][i] <= n['pitch'][i - 1]: start[i] += ORDER_GAP
         n['start'], n['end'] = start, start + pred[:, 1] * g
     if velocity_net is not None:
-        v = predict_velocities(velocity_net, Song(n))
+        v = predict_velocities(velocity_net, Song(n), temperature, torch.Generator().manual_seed(seed))
         n['velocity'] = v.astype(n['velocity'].dtype)
     return song.replace(notes=n, tempo=bpm if duration_net is not None else song.tempo)
 
 def refine_midi(path, duration_net:DurationNet|None=None, velocity_net:VelocityNet|None=None,
-                bpm:float|None=None) -> Song:
+                bpm:float|None=None, temperature:float=1.0, seed:int=0) -> Song:
     "A MIDI file refined: on its own beat where it has a tempo map (a performance), else as `refine` does."
     import pretty_midi
 
     from deep_symphony.music import read_midi
     song = read_midi(path)
-    if duration_net is None or bpm is not None: return refine(song, duration_net, velocity_net, bpm)
+    kw = {'temperature': temperature, 'seed': seed}
+    if duration_net is None or bpm is not None: return refine(song, duration_net, velocity_net, bpm, **kw)
     pm = pretty_midi.PrettyMIDI(str(path))
-    if len(pm.get_tempo_changes()[0]) < 2: return refine(song, duration_net, velocity_net)
+    if len(pm.get_tempo_changes()[0]) < 2: return refine(song, duration_net, velocity_net, **kw)
     # a tempo map: read the notes in quarter beats (as if at 120 bpm), refine there, then map back to seconds
     res = pm.resolution; beats = lambda t: np.array([pm.time_to_tick(float(x)) for x in t], float) / res
     n = song.notes.copy(); n['start'], n['end'] = beats(n['start']) / 2, beats(n['end']) / 2
@@ -386,7 +442,7 @@ def refine_midi(path, duration_net:DurationNet|None=None, velocity_net:VelocityN
     secs = lambda b: np.array([pm.tick_to_time(int(round(x * 2 * res))) for x in b])
     steady['start'], steady['end'] = secs(steady['start']), secs(steady['end'])
     steady['end'] = np.maximum(steady['end'], steady['start'] + 1e-3)
-    return refine(song.replace(notes=steady), None, velocity_net)
+    return refine(song.replace(notes=steady), None, velocity_net, **kw)
 
 def load_refiners(duration=None, velocity=None) -> tuple[DurationNet|None, VelocityNet|None]:
     "The trained nets from their checkpoints (None skips one)."
@@ -402,4 +458,6 @@ class RefineChapter:
     n_per_model: int = knob(4, positive, 'samples refined per model', '', tiny=2)
     n_sheets: int = knob(2, between(0, 100), 'models whose first sample is engraved before and after', '', tiny=1)
     sheet_seconds: float = knob(10.0, positive, 'seconds of each sample engraved', '', tiny=4.0)
+    temperature: float = knob(1.0, between(0.0, 10.0), 'velocities: 0 plays the Velocity Net mean, 1 a draw', '')
+    seed: int = knob(0, between(0, 2**31 - 1), 'seed of the velocity draws', '')
 register_block('refine_chapter', RefineChapter)
