@@ -120,6 +120,9 @@ def build_parser(models:bool=True # add `train MODEL` and `generate MODEL` (impo
     rf.add_argument('--velocity-net', default='piano/models/velocity_net/best.pt')
     rf.add_argument('--bpm', type=_positive(float),
                     help="the grid's tempo (default: the file's if it fits, else estimated)")
+    rf.add_argument('--temperature', type=float, default=1.0,
+                    help="velocities: 0 plays the Velocity Net's mean, 1 (default) a draw from its learnt spread")
+    rf.add_argument('--seed', type=int, default=0, help='seed of the velocity draw')
 
     r = sub.add_parser('render', help='render MIDI to WAV and/or a piano-roll PNG')
     r.add_argument('input'); r.add_argument('--wav', action='store_true'); r.add_argument('--png', action='store_true')
@@ -260,8 +263,9 @@ def _cmd_refine(a):
     from deep_symphony.music import write_midi
     src = Path(a.input)
     if not src.is_file(): raise CLIError(f'{src}: no such file')
+    if a.temperature < 0: raise CLIError(f'--temperature must be >= 0, got {a.temperature}')
     dur, vel = load_refiners(None if a.velocity_only else a.duration_net, None if a.duration_only else a.velocity_net)
-    out = refine_midi(src, dur, vel, a.bpm)
+    out = refine_midi(src, dur, vel, a.bpm, a.temperature, a.seed)
     write_midi(out, a.output)
     did = ' and '.join(w for w, m in (('durations', dur), ('velocities', vel)) if m is not None)
     return f'wrote {a.output}: {len(out)} notes, {did} refined'

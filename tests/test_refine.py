@@ -3,6 +3,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from conftest import run_cli
 
 from deep_symphony.core import DeepSymphonyError, tiny_params
@@ -11,14 +12,16 @@ from deep_symphony.models.refine import (
     DurationNet,
     VelocityNet,
     _refine_parts,
+    ar1_noise,
     duration_table,
     refine,
     synthetic_tunes,
     train_velocity_net,
+    velocity_table,
 )
 from deep_symphony.music import Song, make_notes, read_midi, write_midi
 from deep_symphony.notation import beat_alignment, estimate_bpm, note_order
-from deep_symphony.prepare import prepare
+from deep_symphony.prepare import load_songs, prepare
 from deep_symphony.train import Trainer, build, load_model
 
 PIANO = Path(__file__).resolve().parents[2] / 'shared' / 'datasets' / 'piano_midi_de' / 'midis'
@@ -79,6 +82,25 @@ def test_velocity_net_needs_human_dynamics(tmp_path):
                            progress=False)
 
 
+def test_velocity_net_learns_the_phrasing_it_cannot_predict(tmp_path):
+    "Velocities that swell and fade as an AR(1) chain (ρ 0.9, σ 12) independent of the notes: the net learns ρ and σ."
+    data = tmp_path / 'piano'; data.mkdir()
+    for i in range(24):
+        rng = np.random.default_rng(i); on = np.cumsum(rng.choice([0.2, 0.4], 120))
+        z = ar1_noise(120, 0.9, torch.Generator().manual_seed(i))
+        v = np.clip(np.round(64 + 12 * z), 1, 127).astype(int)
+        write_midi(Song(make_notes(rng.integers(55, 80, 120), on, on + 0.15, v)), data / f'p{i:02d}.mid')
+    prepare(data, tmp_path / 'prepared', encodings='notes', workers=1)
+    p = tiny_params(*VelocityNet.params_block, model={'hidden': 32, 'layers': 1}, data={'window': 64},
+                    train={'steps': 300, 'batch_size': 16, 'lr': 0.01, 'checkpoint_every': 300, 'eval_every': 300})
+    train_velocity_net(tmp_path / 'prepared', tmp_path / 'vel', p, progress=False)
+    model = load_model(tmp_path / 'vel' / 'last.pt', 'velocity_net')
+    table = velocity_table(model, load_songs(tmp_path / 'prepared', 'train')[:6], 64.0)
+    rho = float(model.rho.detach()); assert rho > 0.7, rho
+    assert 8 < table['spread']['mean_sigma'] < 17, table['spread']
+    assert table['net']['std_ratio'] < 0.6 < 0.75 < table['net_sampled']['std_ratio'] < 1.3, table
+
+
 @pytest.fixture(scope='module')
 def velocity_ckpt(tmp_path_factory):
     "A Velocity Net trained on performance-like pieces whose top voice is played louder."
@@ -107,6 +129,12 @@ def test_cli_refine_writes_a_playable_file_with_the_same_notes(duration_ckpt, ve
     r = run_cli('refine', src, '-o', tmp_path / 'v.mid', '--velocity-only', '--velocity-net', velocity_ckpt)
     v = read_midi(tmp_path / 'v.mid')
     assert r.returncode == 0 and np.allclose(np.sort(v.start), np.sort(a.start), atol=1e-3)
+    # the velocities are a seeded draw around the net's mean: the same seed repeats, another differs, τ = 0 is the mean
+    vel = lambda *o: (run_cli('refine', src, '-o', tmp_path / 'w.mid', '--velocity-only', '--velocity-net',
+                              velocity_ckpt, *o), read_midi(tmp_path / 'w.mid').velocity)[1]
+    assert (vel('--seed', '0') == v.velocity).all() and (vel('--seed', '1') != v.velocity).any()
+    mean = vel('--temperature', '0')
+    assert (mean == vel('--temperature', '0', '--seed', '5')).all() and mean.std() < v.velocity.std()
 
 
 @pytest.mark.skipif(not PIANO.is_dir(), reason='../shared/datasets/piano_midi_de is absent')
@@ -129,6 +157,7 @@ def test_cli_refine_bad_input(duration_ckpt, tmp_path):
              (('refine', ok, '-o', tmp_path / 'o.mid', '--duration-net', tmp_path / 'nope.pt', '--duration-only'),
               'nope.pt'),
              (('refine', ok, '-o', tmp_path / 'o.mid', '--duration-only', '--velocity-only'), 'not allowed'),
+             (('refine', ok, '-o', tmp_path / 'o.mid', '--temperature', '-1'), '--temperature'),
              (('refine', ok, '-o', tmp_path / 'o.mid', '--velocity-only', '--velocity-net', duration_ckpt),
               "not a 'velocity_net'")]
     for args, needle in cases:

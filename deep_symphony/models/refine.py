@@ -346,13 +346,19 @@ def draw_velocities(moments:np.ndarray, rho:float,
 def predict_velocities(model:VelocityNet, song:Song, temperature:float=0.0,
                        generator:torch.Generator|None=None) -> np.ndarray:
     "Velocities 1..127 of `song`'s notes in `note_order`: the net's mean, or (`temperature` > 0) a draw around it."
-    return draw_velocities(velocity_moments(model, song), float(model.rho), temperature, generator)
+    return draw_velocities(velocity_moments(model, song), float(model.rho.detach()), temperature, generator)
+
+def _mean_of_known(xs:list[float]) -> float:
+    "The mean of the values that are not NaN (NaN if none is)."
+    xs = [x for x in xs if x == x]
+    return float(np.mean(xs)) if xs else float('nan')
 
 def velocity_table(model:VelocityNet, songs:list[Song], mean_velocity:float, seed:int=0) -> dict:
     "The Velocity Net (its mean, and one seeded draw) vs the constant mean on `songs`, with its spread's calibration."
     songs = [s for s in songs if len(s)]
     true = np.concatenate([s.notes['velocity'][note_order(s)] for s in songs]).astype(float)
-    ms = [velocity_moments(model, s) for s in songs]; rho = float(model.rho); g = torch.Generator().manual_seed(seed)
+    ms = [velocity_moments(model, s) for s in songs]; rho = float(model.rho.detach())
+    g = torch.Generator().manual_seed(seed)
     pred = np.concatenate([draw_velocities(m, rho) for m in ms])
     drawn = np.concatenate([draw_velocities(m, rho, 1.0, g) for m in ms])
     sigma = np.concatenate([m[:, 1] for m in ms])
@@ -360,11 +366,11 @@ def velocity_table(model:VelocityNet, songs:list[Song], mean_velocity:float, see
         corr = float(np.corrcoef(p, true)[0, 1]) if p.std() > 0 else 0.0
         return {'mae': float(np.mean(np.abs(p - true))), 'corr': corr, 'std_ratio': float(p.std() / true.std()),
                 'within_12_7': float(np.mean(np.abs(p - true) <= 12.7)),
-                'top_louder': float(np.nanmean([top_louder(s, v) for s, v in zip(songs, per_song)]))}
+                'top_louder': _mean_of_known([top_louder(s, v) for s, v in zip(songs, per_song)])}
     splits = np.cumsum([len(s) for s in songs])[:-1]
     net, sampled = row(pred, np.split(pred, splits)), row(drawn, np.split(drawn, splits))
     const = row(np.full_like(true, mean_velocity), np.split(np.full_like(true, mean_velocity), splits))
-    human = float(np.nanmean([top_louder(s, s.notes['velocity'][note_order(s)].astype(float)) for s in songs]))
+    human = _mean_of_known([top_louder(s, s.notes['velocity'][note_order(s)].astype(float)) for s in songs])
     better = all([net['mae'] < const['mae'], net['corr'] > const['corr'], net['std_ratio'] > const['std_ratio'],
                   net['within_12_7'] > const['within_12_7']])
     spread = {'rho': rho, 'mean_sigma': float(sigma.mean()),
