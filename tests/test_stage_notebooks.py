@@ -41,6 +41,17 @@ def test_fluidsynth_switch(monkeypatch):
     with pytest.raises(DeepSymphonyError, match='FluidSynth'): synthesize(song, backend='fluidsynth')
 
 
+def test_papermill_reads_every_parameter():
+    "Each name a stage notebook's `parameters` cell declares is one papermill can set (a quote in a comment hides it)."
+    import json
+    papermill = pytest.importorskip('papermill')
+    for nb in stage_notebooks():
+        cell = next(c for c in json.loads((ROOT / nb).read_text())['cells']
+                    if 'parameters' in c['metadata'].get('tags', []))
+        declared = {m.group(1) for m in re.finditer(r'^(\w+)\s*=', ''.join(cell['source']), re.M)}
+        assert declared <= set(papermill.inspect_notebook(str(ROOT / nb))), (nb, declared)
+
+
 @pytest.mark.parametrize('nb', stage_notebooks())
 def test_stage_notebook_runs_without_fluidsynth(nb, tmp_path, monkeypatch):
     papermill = pytest.importorskip('papermill')
