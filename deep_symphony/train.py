@@ -93,6 +93,9 @@ def load_checkpoint(path, model_name:str|None=None, # the expected model, or Non
     except Exception as e: raise DeepSymphonyError(f'{path}: not a readable checkpoint ({type(e).__name__})') from None
     if not isinstance(ck, dict) or ck.get('format') != CHECKPOINT_FORMAT:
         raise DeepSymphonyError(f'{path}: not a Deep Symphony checkpoint')
+    for key, kind in (('model_name', str), ('model_config', dict), ('model', dict)):
+        if not isinstance(ck.get(key), kind):
+            raise DeepSymphonyError(f"{path}: a damaged checkpoint (its '{key}' is missing or not a {kind.__name__})")
     if model_name is not None and ck['model_name'] != model_name:
         raise DeepSymphonyError(f"{path}: a '{ck['model_name']}' checkpoint, not a '{model_name}' one")
     return ck
@@ -108,9 +111,16 @@ def build_model(name:str, config:dict) -> nn.Module:
 
 def load_model(path, model_name:str|None=None, device:str='cpu') -> nn.Module:
     "The model saved in checkpoint `path`, in eval mode."
-    ck = load_checkpoint(path, model_name)
-    model = build_model(ck['model_name'], ck['model_config'])
-    model.load_state_dict(ck['model']); return model.to(device).eval()
+    ck = load_checkpoint(path, model_name); name = ck['model_name']
+    try: model = build_model(name, ck['model_config'])
+    except (TypeError, ValueError, DeepSymphonyError) as e:
+        raise DeepSymphonyError(f"{path}: its model_config does not make a '{name}' "
+                                f'({str(e).splitlines()[0]})') from None
+    try: model.load_state_dict(ck['model'])
+    except RuntimeError as e:
+        raise DeepSymphonyError(f"{path}: its weights do not fit its '{name}' model_config "
+                                f"({str(e).splitlines()[1].strip() if chr(10) in str(e) else e})") from None
+    return model.to(device).eval()
 
 # %% ../nbs/08_train.ipynb #7206ebe5
 @torch.no_grad()
