@@ -10,15 +10,12 @@ from deep_symphony.core import DeepSymphonyError, tiny_params
 from deep_symphony.models.refine import (
     DistortedWindows,
     DurationNet,
-    VelocityNet,
     _refine_parts,
-    ar1_noise,
     duration_table,
     refine,
     synthetic_tunes,
-    train_velocity_net,
-    velocity_table,
 )
+from deep_symphony.models.velocity_net import VelocityNet, ar1_noise, train_velocity_net, velocity_table
 from deep_symphony.music import Song, make_notes, read_midi, write_midi
 from deep_symphony.notation import beat_alignment, estimate_bpm, note_order
 from deep_symphony.prepare import load_songs, prepare
