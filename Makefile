@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat setup.py settings.ini | md5sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat setup.py settings.ini Makefile | md5sum | cut -c1-12)
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 # Test notebooks' cells flagged `fluidsynth` too when FluidSynth and a SoundFont are installed.
 NBDEV_FLAGS := $(shell ls /usr/share/sounds/sf2/*.sf2 >/dev/null 2>&1 && ldconfig -p 2>/dev/null | grep -q libfluidsynth && echo fluidsynth)
@@ -14,6 +14,8 @@ $(STAMP):
 	# the CPU build of torch first: a bare `torch` requirement would pull a multi-GB CUDA build
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e '.[dev]'
+	# the Myo armband reader: pyomyo's listed requirements (pygame, scikit-learn, xgboost) are unused
+	$(PY) -m pip install --quiet --no-deps pyomyo==0.0.5 pyserial==3.5
 	rm -f $(VENV)/.installed-*
 	touch $@
 

@@ -45,9 +45,12 @@ def test_papermill_reads_every_parameter():
     "Each name a stage notebook's `parameters` cell declares is one papermill can set (a quote in a comment hides it)."
     import json
     papermill = pytest.importorskip('papermill')
-    for nb in stage_notebooks():
-        cell = next(c for c in json.loads((ROOT / nb).read_text())['cells']
-                    if 'parameters' in c['metadata'].get('tags', []))
+    piano = expand_stages(yaml.safe_load((ROOT / 'piano' / 'dvc.yaml').read_text())['stages'])
+    for nb in dict.fromkeys(stage_notebooks() + [re.search(r'(nbs/\S+\.ipynb)', st['cmd']).group(1)
+                                                  for st in piano.values()]):
+        cell = next((c for c in json.loads((ROOT / nb).read_text())['cells']
+                     if 'parameters' in c['metadata'].get('tags', [])), None)
+        assert cell is not None, f'{nb}: no cell tagged `parameters` (papermill would override nothing)'
         declared = {m.group(1) for m in re.finditer(r'^(\w+)\s*=', ''.join(cell['source']), re.M)}
         assert declared <= set(papermill.inspect_notebook(str(ROOT / nb))), (nb, declared)
 
