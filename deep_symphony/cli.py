@@ -124,6 +124,23 @@ def build_parser(models:bool=True # add `train MODEL` and `generate MODEL` (impo
                     help="velocities: 0 plays the Velocity Net's mean, 1 (default) a draw from its learnt spread")
     rf.add_argument('--seed', type=int, default=0, help='seed of the velocity draw')
 
+    play = sub.add_parser('play', help='interactive generation: a controller steers a model').add_subparsers(
+        dest='play_command', **kw)
+    pe = play.add_parser('emg', help='Myo EMG, live or replayed, steers the DCRNN: 8 normalised channels set 8 noise '
+                                     'entries, one piece per --every seconds')
+    src = pe.add_mutually_exclusive_group(required=True)
+    src.add_argument('--replay', help='recorded EMG: a session folder or a recording (8 channels + label per line)')
+    src.add_argument('--live', action='store_true', help='a Myo armband through pyomyo')
+    pe.add_argument('--tty', help="the Myo dongle's serial port (--live; default: found)")
+    pe.add_argument('--gestures', help='--replay: the recordings of these gestures, in this order (e.g. 0,1,2)')
+    pe.add_argument('--out', required=True, help='folder for emg.mid and emg.json')
+    pe.add_argument('--seconds', type=_positive(float), default=10.0, help='seconds of EMG to play')
+    pe.add_argument('--every', type=_positive(float), default=1.0, help='seconds of EMG per piece')
+    pe.add_argument('--checkpoint', default='models/dcrnn/best.pt', help='the DCRNN (default: dvc repro trains it)')
+    pe.add_argument('--seed', type=int, default=0, help='seed of the noise entries the EMG does not set')
+    pe.add_argument('--fast', action='store_true', help='--replay: as fast as possible, not at the recording rate')
+    pe.add_argument('--threshold', type=float, default=0.5, help='note probability above which a roll cell plays')
+
     r = sub.add_parser('render', help='render MIDI to WAV and/or a piano-roll PNG')
     r.add_argument('input'); r.add_argument('--wav', action='store_true'); r.add_argument('--png', action='store_true')
     r.add_argument('--out', help='output stem (default: next to the input)')
@@ -269,6 +286,29 @@ def _cmd_refine(a):
     write_midi(out, a.output)
     did = ' and '.join(w for w, m in (('durations', dur), ('velocities', vel)) if m is not None)
     return f'wrote {a.output}: {len(out)} notes, {did} refined'
+
+def _cmd_play(a):
+    from deep_symphony.core import write_json
+    from deep_symphony.interactive.emg import EMGController, LiveReader, ReplayReader, replay_normaliser
+    from deep_symphony.music import write_midi
+    from deep_symphony.train import load_model
+    if a.replay is not None and not Path(a.replay).exists(): raise CLIError(f'{a.replay}: no such file or folder')
+    try: gestures = [int(g) for g in a.gestures.split(',')] if a.gestures else None
+    except ValueError: raise CLIError(f'--gestures: need comma-separated integers, got {a.gestures!r}') from None
+    model = load_model(a.checkpoint, 'dcrnn')
+    reader = ReplayReader(a.replay, realtime=not a.fast, gestures=gestures) if a.replay else LiveReader(a.tty).connect()
+    with reader:
+        ctl = EMGController(model, replay_normaliser(reader) if a.replay else None, a.seed, a.every).attach(reader)
+        played = reader.run(a.seconds)
+    if not ctl.features:
+        raise CLIError(f'no piece in {played / reader.rate:.1f} s of EMG (a piece takes --every {a.every} s'
+                       + ('' if a.replay else ', after 5 s of calibration') + ')')
+    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    song = ctl.song(threshold=a.threshold); write_midi(song, out / 'emg.mid')
+    write_json(out / 'emg.json', {'source': a.replay or 'live', 'seconds': played / reader.rate, 'every': a.every,
+                                  'seed': a.seed, 'features': [f.tolist() for f in ctl.features],
+                                  'labels': ctl.labels})
+    return f'wrote {out / "emg.mid"}: {len(ctl.features)} pieces, {len(song)} notes'
 
 def _cmd_render(a):
     from deep_symphony.render import render

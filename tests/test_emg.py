@@ -250,3 +250,41 @@ def test_real_pieces_resemble_their_gesture(tiny):
             assert set(sim) == {0, 1, 2}, (folder, sim)
             for g, v in sim.items():
                 assert v['within'] > v['across'], (folder.name, GESTURES[g], v)
+
+
+# ---- the CLI: `deep-symphony play emg`
+
+def test_cli_play_emg_replay_writes_playable_midi(tmp_path, tiny):
+    from conftest import run_cli
+
+    from deep_symphony.train import save_checkpoint
+    ck = save_checkpoint(tmp_path / 'dcrnn.pt', tiny)
+    session = synthetic_session(tmp_path / 'q-1', np.ones(8), 5, seconds=4)
+    r = run_cli('play', 'emg', '--replay', session, '--out', tmp_path / 'out', '--seconds', 3, '--every', 0.5,
+                '--checkpoint', ck, '--fast', '--threshold', 0.0, '--gestures', '1,0')
+    assert r.returncode == 0, r.stderr
+    assert '5 pieces' in r.stdout
+    midi = read_midi(tmp_path / 'out' / 'emg.mid')
+    assert len(midi.notes) > 0
+    import json
+    rec = json.loads((tmp_path / 'out' / 'emg.json').read_text())
+    assert len(rec['features']) == 5 and set(rec['labels']) <= {0, 1} and 1 in rec['labels']   # 1.txt first
+
+
+def test_cli_play_emg_bad_input(tmp_path, tiny):
+    from conftest import run_cli
+
+    from deep_symphony.train import save_checkpoint
+    ck = save_checkpoint(tmp_path / 'dcrnn.pt', tiny)
+    bad = tmp_path / 'bad'; bad.mkdir(); (bad / '1.txt').write_text('1,2,3\n')
+    session = synthetic_session(tmp_path / 'q-1', np.ones(8), 5, seconds=2)
+    cases = [(('--replay', tmp_path / 'missing', '--checkpoint', ck), 'missing'),
+             (('--replay', bad, '--checkpoint', ck), '1.txt'),
+             (('--replay', session, '--checkpoint', tmp_path / 'none.pt'), 'none.pt'),
+             (('--replay', session, '--checkpoint', ck, '--gestures', 'a,b'), '--gestures'),
+             (('--replay', session, '--checkpoint', ck, '--seconds', 0.1, '--fast'), 'no piece'),
+             (('--live', '--tty', tmp_path / 'no-dongle', '--checkpoint', ck), 'Myo')]
+    for args, needle in cases:
+        r = run_cli('play', 'emg', '--out', tmp_path / 'o', *args, timeout=120)
+        assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and needle in r.stderr, (args, r.stderr)
+    assert not (tmp_path / 'o').exists()
