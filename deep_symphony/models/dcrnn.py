@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['CONTROLLED', 'train_dcrnn', 'scale_condition', 'pitch_class_condition', 'DCRNNConfig', 'DCRNNGenerator', 'DCRNNData',
-           'DCRNN', 'compose', 'interpolate', 'form', 'section_similarity']
+           'DCRNN', 'compose', 'interpolate', 'form', 'controlled_noise', 'roll_similarity', 'section_similarity']
 
 # %% ../../nbs/17_dcrnn.ipynb #e63b3392
 from dataclasses import dataclass
@@ -122,8 +122,8 @@ class DCRNN(Adversarial):
             if len(v) not in (CONTROLLED, self.config.noise_dim):
                 raise DeepSymphonyError(f'noise: give {CONTROLLED} values (the controlled entries) or all '
                                         f'{self.config.noise_dim}, got {len(v)}')
-            g = torch.Generator().manual_seed(seed if seed is not None else int(torch.randint(2**31, ())))
-            z = torch.randn(self.config.noise_dim, generator=g).numpy(); z[:len(v)] = v
+            z = controlled_noise(v, self.config.noise_dim,
+                                 seed if seed is not None else int(torch.randint(2**31, ())))[0]
         if pattern:
             return [compose(self, form(pattern, self.config.noise_dim, (seed or 0) + i), cond) for i in range(n)]
         if z is None: z = self.noise(n, torch.Generator().manual_seed(seed) if seed is not None else None)
@@ -158,10 +158,25 @@ def form(pattern:str='ABCAB', noise_dim:int=8, seed:int=0) -> np.ndarray:
     letters = {ch: rng.standard_normal(noise_dim).astype(np.float32) for ch in dict.fromkeys(pattern)}
     return np.stack([letters[ch] for ch in pattern])
 
+def controlled_noise(values, # (n, k) or (k,): the first k entries of each noise vector (k = `CONTROLLED`: a controller)
+                     noise_dim:int, seed:int=0) -> np.ndarray:
+    "Noise (n, noise_dim): `values`, then the rest of one normal draw from `seed` (the same in every row)."
+    f = np.atleast_2d(np.asarray(values, np.float32))
+    if f.shape[1] > noise_dim: raise DeepSymphonyError(f'noise: {f.shape[1]} values for {noise_dim} entries')
+    z = np.repeat(torch.randn(noise_dim, generator=torch.Generator().manual_seed(seed)).numpy()[None], len(f), 0)
+    z[:, :f.shape[1]] = f
+    return z
+
+def roll_similarity(rolls, # (n, frames, pitches): probabilities, or notes above `threshold`
+                    threshold:float|None=None) -> np.ndarray:
+    "Cosine similarity of every pair of rolls: (n, n), 0 where a roll is silent."
+    x = np.asarray(rolls, np.float64).reshape(len(rolls), -1)
+    if threshold is not None: x = (x > threshold).astype(np.float64)
+    norm = np.linalg.norm(x, axis=1)
+    return np.where(np.outer(norm, norm) > 0, x @ x.T / np.maximum(np.outer(norm, norm), 1e-300), 0.0)
+
 def section_similarity(roll:np.ndarray, frames:int, i:int, j:int, threshold:float=0.5) -> float:
     "Cosine similarity of the binarised sections `i` and `j` (each `frames` long) of a composed roll."
-    a, b = [(roll[k * frames:(k + 1) * frames] > threshold).astype(float).ravel() for k in (i, j)]
-    na, nb = np.linalg.norm(a), np.linalg.norm(b)
-    return float(a @ b / (na * nb)) if na and nb else 0.0
+    return float(roll_similarity(np.stack([roll[k * frames:(k + 1) * frames] for k in (i, j)]), threshold)[0, 1])
 
 train_dcrnn = DCRNN.fit
