@@ -11,14 +11,14 @@ import itertools
 import math
 import os
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple
 
 import cv2
 import numpy as np
 
-from ..core import DeepSymphonyError, ParamsError, between, knob, knobs, one_of, positive
+from ..core import DeepSymphonyError, ParamsError, between, check_params, knob, one_of, positive
 
 # %% ../../nbs/22_gesture.ipynb #2823ca44
 class GestureError(DeepSymphonyError):
@@ -211,9 +211,7 @@ class GestureTracker:
     "MOG2 foreground (frozen after a warm-up) AND a YCrCb skin box → opening, closing → the largest blob's circle."
     def __init__(self, config:GestureConfig|None=None, **changes):
         self.config = c = replace(config or GestureConfig(), **changes)
-        for name, f in knobs(GestureConfig).items():
-            check, v = f.metadata['check'], getattr(c, name)
-            if check is not None and not check(v): raise ParamsError(f'gesture.{name}: {check.hint}, got {v!r}')
+        check_params(asdict(c), GestureConfig, 'gesture')       # every knob's type and range
         if c.cr_min > c.cr_max or c.cb_min > c.cb_max:
             raise ParamsError(f'gesture: empty skin box (Cr {c.cr_min}..{c.cr_max}, Cb {c.cb_min}..{c.cb_max})')
         self.size = (c.width, c.height)
