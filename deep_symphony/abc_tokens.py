@@ -14,7 +14,7 @@ from typing import Iterable
 import numpy as np
 
 from .core import EncodingError, MusicConversionError, write_json
-from .music import Song, from_music21
+from .music import Song, read_abc
 
 # %% ../nbs/03a_abc_tokens.ipynb #5e9e30cc
 _TOKEN = re.compile(r'''
@@ -92,9 +92,8 @@ class ABCTokenizer:
         return restore(header or DEFAULT_HEADER, toks)
     def decode(self, ids, header:list[str]|None=None, name:str='') -> Song:
         "The `Song` of `ids` under `header`, read through music21."
-        from music21 import converter
         text = self.decode_text(ids, header)
-        try: return from_music21(converter.parse(text, format='abc'), name=name)
+        try: return read_abc(text, name=name)
         except Exception as e:
             raise MusicConversionError(name or '<tokens>', f'unparsable ABC ({type(e).__name__}: {e})') from None
     def save(self, path) -> Path:

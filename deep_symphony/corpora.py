@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .core import DeepSymphonyError, MusicConversionError, content_hash, logger
-from .music import Song, from_music21, read_midi
+from .music import Song, from_music21, read_abc, read_midi
 
 # %% ../nbs/02_corpora.ipynb #7bb8e0bf
 EMBEDDED_CORPORA = {           # corpus -> [(music21 corpus folder, file pattern)]
@@ -86,11 +86,11 @@ class CorpusItem:
     @property
     def name(self) -> str: return self.path + (f'#{self.tune}' if self.tune is not None else '')
 
-def _music21_parse(data, fmt=None):
+def _music21_parse(path):
     from music21 import converter
-    with warnings.catch_warnings():
+    with warnings.catch_warnings():     # forceSource: music21 would pickle every score it reads, 2/3 of the time
         warnings.simplefilter('ignore')
-        return converter.parse(data, format=fmt) if fmt else converter.parse(data)
+        return converter.parse(path, forceSource=True)
 
 def _checked(item:CorpusItem) -> CorpusItem:
     if item.song is not None and len(item.song) == 0: item.song, item.error = None, 'no notes'
@@ -112,8 +112,7 @@ def read_music_file(path, rel:str|None=None # its name relative to the corpus ro
             items = []
             for tid, tune in tunes:
                 key = content_hash(tune.partition('\n')[2])
-                try: items.append(_checked(CorpusItem(rel, tid, from_music21(_music21_parse(tune, 'abc'),
-                                                                             f'{rel}#{tid}'), key=key, text=tune)))
+                try: items.append(_checked(CorpusItem(rel, tid, read_abc(tune, f'{rel}#{tid}'), key=key, text=tune)))
                 except Exception as e:
                     items.append(CorpusItem(rel, tid, error=f'unparsable ABC ({type(e).__name__}: {e})', key=key))
             return items
@@ -121,8 +120,9 @@ def read_music_file(path, rel:str|None=None # its name relative to the corpus ro
             score = _music21_parse(path)
             scores = list(score.scores) if hasattr(score, 'scores') and len(score.scores) else [score]
             if len(scores) == 1:
-                return [_checked(CorpusItem(rel, song=from_music21(scores[0], rel), key=content_hash(data)))]
-            return [_checked(CorpusItem(rel, str(i + 1), from_music21(s, f'{rel}#{i + 1}'),
+                song = from_music21(scores[0], rel, inplace=True)
+                return [_checked(CorpusItem(rel, song=song, key=content_hash(data)))]
+            return [_checked(CorpusItem(rel, str(i + 1), from_music21(s, f'{rel}#{i + 1}', inplace=True),
                                         key=content_hash(data + bytes([i % 256])))) for i, s in enumerate(scores)]
         return [CorpusItem(rel, error=f'not a music file ({suffix or "no suffix"})')]
     except MusicConversionError as e: return [CorpusItem(rel, error=e.reason)]
@@ -164,7 +164,7 @@ def scan_corpus(root) -> list[Path]:
                 and not fnmatch.fnmatch(p.name, 'maestro-v*.[cj]s*'))
     return sorted(p for p in root.rglob('*') if keep(p))
 
-def _read_one(args): return read_music_file(*args)
+def _read_one(job): return job[0], read_music_file(*job[1:])
 
 def iter_corpus(root, workers:int=1, # processes reading files in parallel
                 progress:bool=False, valid:float=0.1, test:float=0.1 # split fractions where the corpus defines none
@@ -176,9 +176,15 @@ def iter_corpus(root, workers:int=1, # processes reading files in parallel
     bar = tqdm(total=len(jobs), desc='reading corpus', unit='file', disable=not progress)
     def results():
         if workers > 1 and len(jobs) > 1:
+            # the biggest files first, one at a time: a long file read last would leave the other workers idle
+            order = sorted(range(len(jobs)), key=lambda i: -jobs[i][0].stat().st_size)
             import multiprocessing as mp
-            with mp.get_context('spawn').Pool(workers) as pool: yield from pool.imap(_read_one, jobs, chunksize=4)
-        else: yield from map(_read_one, jobs)
+            with mp.get_context('spawn').Pool(workers) as pool:
+                done, nxt = {}, 0
+                for i, items in pool.imap_unordered(_read_one, [(i, *jobs[i]) for i in order]):
+                    done[i] = items
+                    while nxt in done: yield done.pop(nxt); nxt += 1
+        else: yield from (read_music_file(*job) for job in jobs)
     try:
         for items in results():
             bar.update(1)

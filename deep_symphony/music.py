@@ -6,7 +6,7 @@
 __all__ = ['MIN_MIDI_PITCH', 'MAX_MIDI_PITCH', 'NUM_PITCHES', 'MIN_MIDI_VELOCITY', 'MAX_MIDI_VELOCITY', 'DEFAULT_VELOCITY',
            'DEFAULT_TEMPO', 'SUSTAIN_CC', 'SUSTAIN_THRESHOLD', 'NOTE_DTYPE', 'make_notes', 'sort_notes', 'Song',
            'resolve_overlaps', 'pedal_intervals', 'apply_sustain', 'from_pretty_midi', 'to_pretty_midi', 'read_midi',
-           'as_song', 'write_midi', 'from_music21', 'transpose', 'slice_song', 'quantise']
+           'as_song', 'write_midi', 'from_music21', 'read_abc', 'transpose', 'slice_song', 'quantise']
 
 # %% ../nbs/01_music.ipynb #11161862
 import contextlib
@@ -178,13 +178,14 @@ def write_midi(song:Song, path) -> Path:
 
 # %% ../nbs/01_music.ipynb #91dc40fe
 def from_music21(score, # a music21 Score, Part or Stream
-                 name:str='' # stored in `Song.name`
+                 name:str='', # stored in `Song.name`
+                 inplace:bool=False # join the tied notes in `score` itself (no copy of the score: faster)
                 ) -> Song:
     "Flatten a music21 stream into a `Song` (seconds from music21's tempo map)."
     from music21 import chord, harmony, meter, note
     from music21 import key as m21key
     from music21 import tempo as m21tempo
-    flat, rows = score.stripTies().flatten(), []
+    flat, rows = ((score.stripTies(inPlace=True) or score) if inplace else score.stripTies()).flatten(), []
     for e in flat.secondsMap:
         el = e['element']
         if isinstance(el, harmony.ChordSymbol) or not isinstance(el, (note.Note, chord.Chord)): continue
@@ -201,13 +202,29 @@ def from_music21(score, # a music21 Score, Part or Stream
     ts = flat.getElementsByClass(meter.TimeSignature).first()
     ks = flat.getElementsByClass(m21key.KeySignature).first()
     key = None
-    if ks is not None:
-        k = ks if isinstance(ks, m21key.Key) else ks.asKey('major')
+    if isinstance(ks, m21key.Key):
         try: key = pretty_midi.key_number_to_key_name(pretty_midi.key_name_to_key_number(
-                        f'{k.tonic.name.replace("-", "b")} {k.mode}'))
+                        f'{ks.tonic.name.replace("-", "b")} {ks.mode}'))
         except ValueError: key = None
+    elif ks is not None: key = pretty_midi.key_number_to_key_name(7 * ks.sharps % 12)    # the major key of its sharps
     return Song(notes, tempo=float(mm.getQuarterBPM()) if mm is not None and mm.getQuarterBPM() else None,
                 time_signature=(ts.numerator, ts.denominator) if ts is not None else None, key=key, name=name)
+
+# %% ../nbs/01_music.ipynb #ab1c0002
+def _no_beams(self, *args, inPlace=False, **kwargs): return None if inPlace else self
+
+def read_abc(text:str, # one ABC tune: its X: line, header and body
+             name:str='' # stored in `Song.name`
+            ) -> Song:
+    "One ABC tune as a `Song`, read by music21 without beaming it (notation a `Song` has no use for)."
+    from music21 import converter, stream
+    make_beams, stream.Stream.makeBeams = stream.Stream.makeBeams, _no_beams
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            score = converter.parse(text, format='abc')
+    finally: stream.Stream.makeBeams = make_beams
+    return from_music21(score, name, inplace=True)
 
 # %% ../nbs/01_music.ipynb #3e3a7db8
 def transpose(song:Song, semitones:int) -> Song:
