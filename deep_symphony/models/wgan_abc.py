@@ -117,7 +117,7 @@ class WGANABC(Adversarial):
     name = 'wgan_abc'; Config = WGANABCConfig; params_block = (WGANABCConfig, WGANABCData, TrainConfig)
     train_options = {'--row': dict(choices=tuple(ROWS), help="the ablation row's tricks (default: the params')")}
     generate_options = {'--abc-dir': dict(help='also write each tune as ABC text into this folder'),
-                        '--row': dict(choices=tuple(ROWS), default='all', help='the checkpoint `dvc repro` trains')}
+                        '--row': dict(choices=tuple(ROWS), default='gumbel', help='the row (checkpoint) to sample')}
     def __init__(self, config:WGANABCConfig):
         super().__init__(); self.config = c = config; V = len(SPECIALS) + len(c.vocab)
         self.sample_shape = (c.seq_len, V)
@@ -160,12 +160,12 @@ class WGANABC(Adversarial):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)                                     # the Gumbel noise: same seed, same tunes
             return self.generator(z, self.config.seq_len).argmax(-1)
-    def sample_songs(self, n:int, seed:int|None=None, abc_dir=None, row:str='all') -> list[Song]:
+    def sample_songs(self, n:int, seed:int|None=None, abc_dir=None, row:str='gumbel') -> list[Song]:
         "`n` tunes as songs (header restored; an unreadable one is empty); their ABC into `abc_dir` if given."
         return abc_samples(ABCTokenizer(self.config.vocab), self.sample_tokens(n, seed).cpu().numpy(),
                            self.config.header, 'wgan_abc', abc_dir)
     @classmethod
-    def checkpoint(cls, row:str='all', **_) -> str: return f'models/wgan_abc_{row}/last.pt'
+    def checkpoint(cls, row:str='gumbel', **_) -> str: return f'models/wgan_abc_{row}/last.pt'
     @classmethod
     def fit(cls, prepared, out_dir, params:dict, metrics_path=None, progress:bool=True, row:str|None=None) -> dict:
         "Train on the opening tokens of a prepared corpus's ABC tunes (resumes from `out_dir/last.pt`)."
