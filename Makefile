@@ -29,6 +29,7 @@ data-export: install
 reproduce: data-export
 	deep-symphony params check params.yaml
 	dvc repro dvc.yaml
+	deep-symphony times reports
 	@test -d data/piano || echo "note: no piano material in data/piano, so the Velocity Net was not trained: run 'deep-symphony data download piano-midi' (or put piano MIDI files in data/piano), then 'make reproduce-piano'"
 
 # The piano pipeline (piano/dvc.yaml): the Velocity Net learns dynamics from the piano MIDI in data/piano, then the
@@ -37,6 +38,7 @@ reproduce-piano: data-export
 	@test -n "$$(find data/piano -iname '*.mid*' -print -quit 2>/dev/null)" || { echo "make reproduce-piano: no MIDI files in data/piano: run 'deep-symphony data download piano-midi' or copy a folder of piano MIDI there" >&2; exit 2; }
 	deep-symphony params check params.yaml
 	dvc repro piano/dvc.yaml
+	deep-symphony times piano/reports
 
 # Every test: lint (ruff on the notebooks and the tests), the notebooks and the integration tests (pytest). The
 # notebooks `dvc repro` executes (listed from dvc.yaml) run in pytest, through papermill with FluidSynth switched off

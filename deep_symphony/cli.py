@@ -103,6 +103,8 @@ def build_parser(models:bool=True # add `train MODEL` and `generate MODEL` (impo
     pc.add_parser('check', help='check every params.yaml block').add_argument('file', nargs='?', default='params.yaml')
 
     sub.add_parser('models', help='list the models train and generate know')
+    tm = sub.add_parser('times', help="how long each stage took, from papermill's record in its executed notebook")
+    tm.add_argument('folders', nargs='*', default=['reports'], help='folders of executed notebooks (default: reports)')
     if models: _model_parsers(sub)
 
     pl = sub.add_parser('plagiarism', help='how much of a sample is copied from a corpus')
@@ -228,6 +230,20 @@ def _cmd_params(a): return f'{a.file}: {len(check_params_file(a.file))} blocks v
 def _cmd_models(a):
     from deep_symphony.train import registered_models
     return '\n'.join(f'{k:10} {(c.__doc__ or "").splitlines()[0]}' for k, c in registered_models().items())
+
+def _cmd_times(a):
+    rows = []
+    for nb in (n for f in map(Path, a.folders) for n in (sorted(f.glob('*.ipynb')) if f.is_dir() else [])):
+        try: meta = json.loads(nb.read_text())['metadata'].get('papermill') or {}
+        except (OSError, ValueError, KeyError, AttributeError) as e:
+            raise CLIError(f'{nb}: not a notebook ({type(e).__name__})') from None
+        if meta.get('duration') is not None: rows.append((nb.as_posix(), float(meta['duration']), meta.get('end_time')))
+    if not rows: raise CLIError(f'no executed notebook in {", ".join(a.folders)}: run `dvc repro` first')
+    mmss = lambda s: f'{int(s // 60):4d}:{int(s % 60):02d}'
+    w = max(len(r[0]) for r in rows)
+    return '\n'.join([f'{"notebook (stage)":{w}}  min:sec  finished'] +
+                     [f'{n:{w}}  {mmss(d)}  {(e or "")[:19]}' for n, d, e in rows] +
+                     [f'{"total (one after another)":{w}}  {mmss(sum(r[1] for r in rows))}'])
 
 def _options(a) -> dict: return {k: getattr(a, k) for k in a.options}
 

@@ -93,3 +93,22 @@ def test_stdout_carries_only_results_even_under_ci(tmp_path):
                        env={**os.environ, 'CI': 'true'}, cwd=tmp_path)
     assert p.returncode == 0, p.stderr
     assert p.stdout == '{"ok": 1}'
+
+
+def test_times_reads_papermills_record(tmp_path):
+    "`deep-symphony times`: each executed notebook's duration and the total; a broken one or none is one line."
+    import json
+    rep = tmp_path / 'reports'; rep.mkdir()
+    for name, secs in [('04_prepare', 136.4), ('09_charrnn_vanilla', 1369.0)]:
+        meta = {'papermill': {'duration': secs, 'end_time': '2026-11-27T02:07:09.123'}}
+        (rep / f'{name}.ipynb').write_text(json.dumps({'cells': [], 'metadata': meta}))
+    (rep / 'unrun.ipynb').write_text(json.dumps({'cells': [], 'metadata': {}}))
+    r = run_cli('times', rep)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert any('04_prepare' in l and '2:16' in l and '2026-11-27T02:07:09' in l for l in lines), r.stdout
+    assert any('09_charrnn_vanilla' in l and '22:49' in l for l in lines) and 'unrun' not in r.stdout
+    assert 'total' in lines[-1] and '25:05' in lines[-1]
+    (rep / 'broken.ipynb').write_text('{not json')
+    one_line_error(run_cli('times', rep), 'broken.ipynb')
+    one_line_error(run_cli('times', tmp_path / 'empty'), 'no executed notebook')
