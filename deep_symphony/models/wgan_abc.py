@@ -157,7 +157,8 @@ class WGANABC(Adversarial):
         g = torch.Generator().manual_seed(seed) if seed is not None else None
         z = torch.randn(n, self.config.hidden, generator=g).to(self.generator.mask.device)
         if seed is None: return self.generator(z, self.config.seq_len).argmax(-1)
-        with torch.random.fork_rng(devices=[]):
+        dev = self.generator.mask.device
+        with torch.random.fork_rng(devices=[dev.index or 0] if dev.type == 'cuda' else []):
             torch.manual_seed(seed)                                     # the Gumbel noise: same seed, same tunes
             return self.generator(z, self.config.seq_len).argmax(-1)
     def sample_songs(self, n:int, seed:int|None=None, abc_dir=None, row:str='gumbel') -> list[Song]:
