@@ -1,6 +1,9 @@
-"""SIGKILL at a random point of a training, then a restart: it ends where an uninterrupted run ends, bit for bit, and
-no checkpoint is ever half-written (the Char-RNN's own test is in test_charrnn.py)."""
+"""SIGKILL at random points of a training, then a restart: it ends where an uninterrupted run ends, bit for bit, and
+no checkpoint is ever half-written. One kill point per model in `make test`;
+`DEEP_SYMPHONY_KILL_POINTS=10 pytest tests/test_kill_resume.py` kills each model at 10 points
+(the Char-RNN's DDP and metrics checks are in test_charrnn.py)."""
 import json
+import os
 import random
 import signal
 import subprocess
@@ -16,8 +19,9 @@ from deep_symphony.prepare import prepare_tiny
 from deep_symphony.train import load_checkpoint, registered_models
 
 STEPS = 60
+POINTS = int(os.environ.get('DEEP_SYMPHONY_KILL_POINTS', '1'))
 CASES = [('wgan_abc', ('--row', 'gumbel')),      # Gumbel noise: the random state must resume too
-         ('rnngan', ()), ('seqae', ())]
+         ('rnngan', ()), ('seqae', ()), ('charrnn', ())]
 
 
 @pytest.fixture(scope='module')
@@ -42,22 +46,24 @@ def test_sigkill_then_resume_is_bit_identical(corpus, tmp_path, name, extra):
     (tmp_path / 'params.yaml').write_text(yaml.safe_dump({name: p}))
     full = train(corpus, name, tmp_path / 'full', extra, tmp_path / 'params.yaml')
     assert full.returncode == 0, full.stderr
-    kill_at = random.Random(name).randrange(6, STEPS // 2)
-    proc = train(corpus, name, tmp_path / 'killed', extra, tmp_path / 'params.yaml', wait=False)
-    last, seen, deadline = tmp_path / 'killed' / 'last.pt', [], time.time() + 300
-    while time.time() < deadline and proc.poll() is None:
-        if last.exists():
-            seen.append(load_checkpoint(last)['step'])              # never half-written: it always loads
-            if seen[-1] >= kill_at: break
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGKILL); proc.wait()
-    assert seen and kill_at <= seen[-1] < STEPS, (kill_at, seen[-3:])
-    again = train(corpus, name, tmp_path / 'killed', extra, tmp_path / 'params.yaml')
-    assert again.returncode == 0, again.stderr
     hist = lambda o: [{k: v for k, v in h.items() if 'per_s' not in k and k != 'time'}
                       for h in json.loads((o / 'history.json').read_text())]
-    assert hist(tmp_path / 'killed') == hist(tmp_path / 'full')
-    a, b = (load_checkpoint(o / 'last.pt') for o in (tmp_path / 'full', tmp_path / 'killed'))
-    assert a['step'] == b['step'] == STEPS
-    assert all(torch.equal(a['model'][k], b['model'][k]) for k in a['model'])
-    assert not list((tmp_path / 'killed').glob('.*.tmp'))
+    a = load_checkpoint(tmp_path / 'full' / 'last.pt')
+    for i, kill_at in enumerate(random.Random(name).sample(range(6, STEPS - 6), POINTS)):
+        out = tmp_path / f'killed{i}'
+        proc = train(corpus, name, out, extra, tmp_path / 'params.yaml', wait=False)
+        last, seen, deadline = out / 'last.pt', [], time.time() + 300
+        while time.time() < deadline and proc.poll() is None:
+            if last.exists():
+                seen.append(load_checkpoint(last)['step'])          # never half-written: it always loads
+                if seen[-1] >= kill_at: break
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL); proc.wait()
+        assert seen and kill_at <= seen[-1] < STEPS, (kill_at, seen[-3:])
+        again = train(corpus, name, out, extra, tmp_path / 'params.yaml')
+        assert again.returncode == 0, again.stderr
+        assert hist(out) == hist(tmp_path / 'full'), kill_at
+        b = load_checkpoint(last)
+        assert a['step'] == b['step'] == STEPS
+        assert all(torch.equal(a['model'][k], b['model'][k]) for k in a['model']), kill_at
+        assert not list(out.glob('.*.tmp'))
