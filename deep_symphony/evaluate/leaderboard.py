@@ -17,7 +17,8 @@ from ..core import DeepSymphonyError, MusicConversionError, logger, write_json
 from .bleu import bleu, song_tokens
 from .music_metrics import METRICS, aggregate, metric_distance, music_metrics
 from .plagiarism import CopyIndex, plagiarism_report
-from ..music import Song, read_midi
+from ..music import Song
+from ..render import read_sample
 
 # %% ../../nbs/11c_leaderboard.ipynb #68413ec3
 def collect_samples(root, exclude=('corpus',)) -> dict[str, list[Path]]:
@@ -79,7 +80,7 @@ def leaderboard(samples_root, # folder of samples/<model>/*.mid
     for key, files in collect_samples(samples_root).items():
         songs = []
         for f in files:
-            try: songs.append(read_midi(f).replace(name=f'{key}/{f.name}'))
+            try: songs.append(read_sample(f).replace(name=f'{key}/{f.name}'))
             except MusicConversionError as e: logger.warning('skipped %s: %s', f, e.reason)
         if not songs: continue
         rows[key] = (evaluate_songs(songs, index, refs, corpus_metrics, max_references)
