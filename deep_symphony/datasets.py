@@ -31,10 +31,12 @@ class RandomWindows:
                  transpose:int=0, # a random shift in [-transpose, transpose] semitones per window
                  encoder=None, # its `transpose(window, semitones)` moves a window (None: it cannot move)
                  pad:bool=False, # keep songs shorter than a window, padded with zeros
-                 dtype=None): # the windows' dtype (default: the sequences')
+                 dtype=None, # the windows' dtype (default: the sequences')
+                 octaves:int=0): # and a random shift in [-octaves, octaves] octaves on top of `transpose`
         keep = [i for i in range(len(seqs)) if pad or len(seqs[i]) >= length]
         if not keep: raise DeepSymphonyError(f'no song is {length} long: prepare a larger corpus or shorten windows')
         self.seqs, self.index, self.length, self.transpose, self.encoder = seqs, keep, length, transpose, encoder
+        self.octaves = octaves
         first = np.asarray(seqs[keep[0]])
         self.shape, self.dtype = first.shape[1:], dtype or first.dtype
         w = np.maximum(np.array([len(seqs[i]) for i in keep], np.float64) - length + 1, 1.0)
@@ -45,6 +47,9 @@ class RandomWindows:
         u = torch.rand(size, generator=generator).tolist()
         t = self.transpose if self.encoder is not None else 0
         shifts = torch.randint(-t, t + 1, (size,), generator=generator).tolist() if t else [0] * size
+        if self.octaves and self.encoder is not None:                 # drawn only then: batches stay as they were
+            o = torch.randint(-self.octaves, self.octaves + 1, (size,), generator=generator).tolist()
+            shifts = [s + 12 * k for s, k in zip(shifts, o)]
         out = np.zeros((size, self.length, *self.shape), self.dtype); lengths = np.zeros(size, np.int64)
         for b, (i, f, s) in enumerate(zip(songs, u, shifts)):
             seq = self.seqs[self.index[i]]
@@ -70,11 +75,13 @@ class EventWindows:
                  transpose:int=0, # augment with a random shift in [-transpose, transpose] semitones
                  controls:bool=False, # also return each window's control vector
                  enc:EventEncoder|None=None,
-                 control_every:int|None=None): # one control per chunk of this many events ((B, T, 15)), not per window
+                 control_every:int|None=None, # one control per chunk of this many events ((B, T, 15)), not per window
+                 octaves:int=0): # augment with a random shift in [-octaves, octaves] octaves as well
         if len(events) == 0: raise DeepSymphonyError('no songs in this split: prepare a larger corpus')
         self.enc, self.length = enc or EventEncoder(), length
         self.controls, self.control_every = controls, control_every
-        self.windows = RandomWindows(events, length + 1, transpose, self.enc, pad=True, dtype=np.int64)
+        self.windows = RandomWindows(events, length + 1, transpose, self.enc, pad=True, dtype=np.int64,
+                                     octaves=octaves)
     def batch(self, generator:torch.Generator, size:int) -> dict:
         "A batch dict: `x` (B, T) inputs, `targets` (B, T), and `control` (B, 15) or (B, T, 15) when asked."
         T, k = self.length, self.control_every
