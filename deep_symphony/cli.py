@@ -19,7 +19,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .core import PARAM_BLOCKS, DeepSymphonyError, ParamsError, atomic_write, check_params, load_params
+from deep_symphony.core import (
+    PARAM_BLOCKS,
+    DeepSymphonyError,
+    ParamsError,
+    atomic_write,
+    check_params,
+    config_from,
+    load_params,
+)
 
 # %% ../nbs/06_cli.ipynb #50a37162
 class CLIError(DeepSymphonyError): "A bad command-line argument."
@@ -142,6 +150,18 @@ def build_parser(models:bool=True # add `train MODEL` and `generate MODEL` (impo
     pe.add_argument('--seed', type=int, default=0, help='seed of the noise entries the EMG does not set')
     pe.add_argument('--fast', action='store_true', help='--replay: as fast as possible, not at the recording rate')
     pe.add_argument('--threshold', type=float, default=0.5, help='note probability above which a roll cell plays')
+    pg = play.add_parser('gesture', help="a hand in front of a camera (or in a video) steers the Conditional Char-RNN: "
+                                         "its height the pitch, its horizontal position the density")
+    src = pg.add_mutually_exclusive_group(required=True)
+    src.add_argument('--camera', type=int, help='a camera index (e.g. 0)')
+    src.add_argument('--video', help='a video file')
+    pg.add_argument('--out', required=True, help='folder for gesture.mid (+ .wav, .png) and gesture.json')
+    pg.add_argument('--seconds', type=_positive(float),
+                    help='seconds to play (default: 10 from a camera, the whole of a video)')
+    pg.add_argument('--checkpoint', default='models/charrnn_gesture/best.pt',
+                    help='a conditional Char-RNN (default: the gesture variant dvc repro trains)')
+    pg.add_argument('--params', help="a params file whose gesture block maps the hand (default: the block's defaults)")
+    pg.add_argument('--no-wav', action='store_true', help='write no WAV (MIDI and piano roll only)')
 
     r = sub.add_parser('render', help='render MIDI to WAV and/or a piano-roll PNG')
     r.add_argument('input'); r.add_argument('--wav', action='store_true'); r.add_argument('--png', action='store_true')
@@ -211,7 +231,7 @@ def params_blocks() -> dict[str, tuple]:
     import deep_symphony
     from deep_symphony.train import registered_models
     for m in pkgutil.walk_packages(deep_symphony.__path__, 'deep_symphony.'):   # every module that may declare a block
-        if not m.name.endswith(('.cli', '._modidx')) and '.interactive' not in m.name: importlib.import_module(m.name)
+        if not m.name.endswith(('.cli', '._modidx')): importlib.import_module(m.name)
     return {k: cls.params_block for k, cls in registered_models().items()} | PARAM_BLOCKS
 
 def check_params_file(path) -> list[str]:
@@ -303,7 +323,20 @@ def _cmd_refine(a):
     did = ' and '.join(w for w, m in (('durations', dur), ('velocities', vel)) if m is not None)
     return f'wrote {a.output}: {len(out)} notes, {did} refined'
 
+def _play_gesture(a):
+    from deep_symphony.interactive.gesture_play import GestureControl, play_gesture
+    from deep_symphony.train import load_model
+    if a.video is not None and not Path(a.video).is_file(): raise CLIError(f'argument --video: {a.video}: no such file')
+    cfg = GestureControl() if a.params is None else config_from(GestureControl, check_params(
+        load_params(a.params, 'gesture'), GestureControl, f'{a.params}: gesture', required=False))
+    model = load_model(a.checkpoint, 'charrnn')
+    seconds = a.seconds if a.seconds is not None or a.video is not None else 10.0
+    r = play_gesture(model, a.camera if a.video is None else a.video, a.out, seconds, cfg, wav=not a.no_wav)
+    return (f"wrote {Path(a.out) / 'gesture.mid'}: {r['notes']} notes in {r['seconds']:.1f} s, a hand in "
+            f"{r['frames_with_hand']} of {r['frames']} frames")
+
 def _cmd_play(a):
+    if a.play_command == 'gesture': return _play_gesture(a)
     from deep_symphony.core import write_json
     from deep_symphony.interactive.emg import EMGController, LiveReader, ReplayReader, replay_normaliser
     from deep_symphony.music import write_midi

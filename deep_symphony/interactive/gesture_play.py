@@ -39,6 +39,11 @@ class GestureControl:
     smoothing: float = knob(0.6, between(0.0, 0.99), "weight of the past in each frame's smoothed hand (0: none)", '')
     fps: float = knob(30.0, positive, "a camera's frames per second (a video file has its own)", '')
     seed: int = knob(0, None, 'seed of the sampling', '')
+    sweep_seconds: float = knob(20.0, positive, 'the chapter: seconds of the synthetic hand that rises and falls', '',
+                                tiny=3.0)
+    gap_seconds: float = knob(30.0, positive, 'the chapter: seconds per play with the hand held at the top or bottom',
+                              '', tiny=2.0)
+    gap_plays: int = knob(4, positive, 'the chapter: plays per position', '', tiny=1)
 register_block('gesture', GestureControl)
 
 def hand_control(x:float, y:float, config:GestureControl|None=None) -> Control:
@@ -138,8 +143,10 @@ def video_fps(source, default:float) -> float:
 
 def play_gesture(model, source, # a conditional CharRNN; a camera index or a video file
                  out_dir, seconds:float|None=None, # stop after this much (None: the whole video)
-                 config:GestureControl|None=None, tracker:GestureTracker|None=None, wav:bool=True) -> dict:
-    "Play `model` with the hand seen by `source`; writes `gesture.mid` (+ `.wav`, `.png`) and `gesture.json`."
+                 config:GestureControl|None=None, tracker:GestureTracker|None=None, wav:bool=True,
+                 stem:str='gesture' # the files' name: `stem.mid`, `stem.wav`, `stem.png`, `stem.json`
+                ) -> dict:
+    "Play `model` with the hand seen by `source`; writes `stem.mid` (+ `.wav`, `.png`) and `stem.json`."
     from deep_symphony.core import write_json
     from deep_symphony.render import render
     c = config or GestureControl(); fps = video_fps(source, c.fps)
@@ -151,14 +158,14 @@ def play_gesture(model, source, # a conditional CharRNN; a camera index or a vid
         steps.append(time.perf_counter() - t0)
     if not steps: raise GestureError(f'{source}: no frames')
     song, out = player.song(), Path(out_dir)
-    paths = render(song, out / 'gesture', wav=wav, png=True)
+    paths = render(song, out / stem, wav=wav, png=True)
     follow = follow_score(song, player.trace)
     summary = {'source': str(source), 'fps': fps, 'frames': len(steps), 'seconds': len(steps) / fps,
                'frames_with_hand': int(sum(r['hand'] for r in player.trace)), 'notes': len(song),
                'events': len(player.events), 'follow_correlation': follow['correlation'],
                'step_ms_mean': 1e3 * float(np.mean(steps)), 'step_ms_max': 1e3 * float(np.max(steps)),
                'files': sorted(p.name for p in paths.values())}
-    write_json(out / 'gesture.json', summary | {'follow': follow, 'trace': player.trace})
+    write_json(out / f'{stem}.json', summary | {'follow': follow, 'trace': player.trace})
     return summary
 
 # %% ../../nbs/24_gesture_play.ipynb #6f20edfa
