@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['SPECIALS', 'PAD', 'BOS', 'EOS', 'UNK', 'DEFAULT_HEADER', 'CHORD_PROGRAM', 'CHORD_VELOCITY', 'split_header',
-           'tokenize_body', 'restore', 'ABCTokenizer', 'chord_part']
+           'tokenize_body', 'restore', 'ABCTokenizer', 'chord_part', 'harmonise']
 
 # %% ../nbs/03a_abc_tokens.ipynb #f039e457
 import json
@@ -135,5 +135,30 @@ def chord_part(tune:str, # one ABC tune with its header (e.g. `ABCTokenizer.deco
         if stop <= start: continue
         octave = 12 * ((pitches[0] - 48) // 12)           # the lowest voice into C3..B3
         rows += [(p - octave, max(start - shift, 0.0), stop - shift) for p in pitches]
+    a = np.array(rows, dtype=float).reshape(-1, 3)
+    return Song(make_notes(a[:, 0].astype(int), a[:, 1], a[:, 2], velocity), program=program, name=name)
+
+# %% ../nbs/03a_abc_tokens.ipynb #c4d1a005
+_DIATONIC = {False: ((0, 4), (7, 4), (5, 4), (9, 3), (2, 3), (4, 3)),    # major: I V IV vi ii iii (root, third)
+             True: ((0, 3), (7, 4), (5, 3), (8, 4), (3, 4), (10, 4))}    # minor: i V iv VI III VII
+
+def harmonise(melody:Song, # a tune's melody (its key, metre and tempo are used where known)
+              name:str='', program:int=CHORD_PROGRAM, velocity:int=CHORD_VELOCITY) -> Song:
+    "One triad per bar for a tune without chord symbols: the diatonic triad that holds most of the bar's melody."
+    import pretty_midi
+    if not len(melody): return Song(make_notes([], [], []), program=program, name=name)
+    k = pretty_midi.key_name_to_key_number(melody.key) if melody.key else 0
+    tonic, triads = k % 12, _DIATONIC[k >= 12]
+    num, den = melody.time_signature or (4, 4)
+    bar = num * 4 / den * 60 / (melody.tempo or 120.0)
+    rows = []
+    for a in np.arange(0, melody.duration, bar):
+        on = (melody.start < a + bar) & (melody.end > a)
+        w = np.minimum(melody.end[on], a + bar) - np.maximum(melody.start[on], a)
+        pcs = np.bincount(melody.pitch[on] % 12, weights=w, minlength=12)
+        score = [pcs[[(tonic + r) % 12, (tonic + r + t) % 12, (tonic + r + 7) % 12]].sum() for r, t in triads]
+        r, t = triads[int(np.argmax(score))]                      # ties: the first, I before V before IV ...
+        root = 48 + (tonic + r) % 12
+        rows += [(p, a, min(a + bar, melody.duration)) for p in (root, root + t, root + 7)]
     a = np.array(rows, dtype=float).reshape(-1, 3)
     return Song(make_notes(a[:, 0].astype(int), a[:, 1], a[:, 2], velocity), program=program, name=name)
