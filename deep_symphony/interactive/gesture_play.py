@@ -82,11 +82,12 @@ class GesturePlayer:
                            'pitch_mean': self.control.pitch_mean, 'density': self.control.density})
         return self.control
     @torch.no_grad()
-    def advance(self, until:float) -> list[int]:
+    def advance(self, until:float, max_events:int|None=None) -> list[int]:
         "Generate events under the current control until the music's clock reaches `until` seconds; the new events."
         ctl, new = torch.from_numpy(self.control.vector())[None].to(self.device), []
         if self.logits is None: self.logits, self.state = self.model.start(1, ctl, device=self.device)
         budget = int(self.max_rate * max(until - self.clock, 0.0)) + 1
+        if max_events is not None: budget = min(budget, max_events)
         ts, vel = self.enc.time_shift, self.enc.velocity
         while self.clock < until and len(new) < budget:
             tok = sample_next(self.logits.cpu(), self.temperature, 0, False, self.generator, self.top_p)
@@ -94,7 +95,7 @@ class GesturePlayer:
             if ts <= i < vel: self.clock += (i - ts + 1) / self.enc.steps_per_second
             self.logits, self.state = self.model.step(tok.to(self.device), self.state, ctl)
         self.events += new
-        if self.clock < until: self.clock = until          # the budget ran out: the music rests until the frame
+        if self.clock < until and max_events is None: self.clock = until    # out of budget: a rest until the frame
         return new
     def play(self, hands:Iterable[Hand|None], fps:float) -> Song:
         "Play a whole sequence of hands, one per frame at `fps`; returns `song()`."
