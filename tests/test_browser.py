@@ -26,12 +26,12 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def voila(tmp_path):
-    "Voilà serving the gesture demo (an untrained tiny model: no checkpoint) on a free local port."
-    port = free_port()
+def voila(tmp_path, request):
+    "Voilà serving a demo (`demos/<param>.ipynb`; an untrained small model: no checkpoint) on a free local port."
+    port, demo = free_port(), getattr(request, 'param', 'gesture')
     env = os.environ | {'DEEP_SYMPHONY_CHECKPOINT': str(tmp_path / 'none.pt'), 'DEEP_SYMPHONY_NO_FLUIDSYNTH': '1'}
     log = open(tmp_path / 'voila.log', 'w')
-    proc = subprocess.Popen([sys.executable, '-m', 'voila', str(ROOT / 'demos' / 'gesture.ipynb'), '--no-browser',
+    proc = subprocess.Popen([sys.executable, '-m', 'voila', str(ROOT / 'demos' / f'{demo}.ipynb'), '--no-browser',
                              f'--port={port}', '--Voila.ip=127.0.0.1'], cwd=ROOT, env=env, stdout=log,
                             stderr=subprocess.STDOUT)
     url = f'http://127.0.0.1:{port}/'
@@ -78,5 +78,28 @@ def test_the_gesture_widget_plays_in_chromium_under_voila(voila, tmp_path):
             assert shot.stat().st_size > 10_000
             if out := os.environ.get('DEEP_SYMPHONY_SCREENSHOTS'):
                 Path(out).mkdir(parents=True, exist_ok=True); shutil.copy(shot, out)
+        finally:
+            browser.close()
+
+
+@pytest.mark.parametrize('voila', ['emg'], indirect=True)
+def test_the_emg_widget_plays_in_chromium_under_voila(voila, tmp_path):
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=['--no-sandbox', '--headless'])
+        try:
+            page = browser.new_page(viewport={'width': 1100, 'height': 950})
+            page.goto(voila, timeout=180_000)
+            page.wait_for_selector('button:has-text("Generate")', timeout=180_000)
+            page.locator('.noUi-handle').first.focus(); page.keyboard.press('End')     # channel 1 fully active
+            page.click('button:has-text("Generate")')
+            sync_api.expect(page.locator('text=generation 1')).to_be_visible(timeout=120_000)
+            sync_api.expect(page.locator('text=channels 1.00 0.50')).to_be_visible()
+            page.wait_for_function("() => { const a = document.querySelector('audio'); return a && a.src; }",
+                                   timeout=60_000)
+            page.click('.widget-toggle-button:has-text("replay")')                      # a replay, no folder
+            page.click('button:has-text("Generate")')
+            sync_api.expect(page.locator('text=replay: give a folder')).to_be_visible(timeout=60_000)
+            assert page.eval_on_selector('.widget-image', 'i => i.naturalWidth') > 100  # the piece is still shown
+            page.screenshot(path=str(tmp_path / 'emg_widget.png'), full_page=True)
         finally:
             browser.close()
