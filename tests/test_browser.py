@@ -2,6 +2,7 @@
 Debian's Chromium: move the hand-height slider, press Generate, wait for an audio source and a drawn piano roll, move
 it again and see both replaced; a screenshot is saved. Skipped where Chromium, Playwright or Voilà is missing (`.ci/run`
 installs Chromium; Playwright and Voilà are dev requirements)."""
+import contextlib
 import os
 import shutil
 import socket
@@ -49,57 +50,57 @@ def voila(tmp_path, request):
         log.close()
 
 
-def test_the_gesture_widget_plays_in_chromium_under_voila(voila, tmp_path):
+@contextlib.contextmanager
+def widget_page(url):
+    "A headless Chromium page on a Voilà demo, once its Generate button is there."
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=['--no-sandbox', '--headless'])
         try:
             page = browser.new_page(viewport={'width': 1100, 'height': 950})
-            page.goto(voila, timeout=180_000)
+            page.goto(url, timeout=180_000)
             page.wait_for_selector('button:has-text("Generate")', timeout=180_000)
-            height = page.locator('.widget-slider').filter(has_text='hand height')
-            height.locator('.noUi-handle').focus(); page.keyboard.press('End')      # the hand to the top
-            sync_api.expect(height.locator('.widget-readout')).to_have_text('1.00')
-            page.click('button:has-text("Generate")')
-            page.wait_for_function("() => { const a = document.querySelector('audio'); return a && a.src; }",
-                                   timeout=120_000)
-            page.wait_for_function("() => { const i = document.querySelector('.widget-image'); "
-                                   "return i && i.src && i.naturalWidth > 100; }", timeout=120_000)
-            sync_api.expect(page.locator('text=generation 1')).to_be_visible()
-            first_audio = page.eval_on_selector('audio', 'a => a.src')
-            first_roll = page.eval_on_selector('.widget-image', 'i => i.src')
-            height.locator('.noUi-handle').focus(); page.keyboard.press('Home')     # and to the bottom
-            page.click('button:has-text("Generate")')
-            sync_api.expect(page.locator('text=generation 2')).to_be_visible(timeout=120_000)
-            page.wait_for_function('([a, i]) => document.querySelector("audio").src !== a && '
-                                   'document.querySelector(".widget-image").src !== i', arg=[first_audio, first_roll],
-                                   timeout=60_000)
-            shot = tmp_path / 'gesture_widget.png'
-            page.screenshot(path=str(shot), full_page=True)
-            assert shot.stat().st_size > 10_000
-            if out := os.environ.get('DEEP_SYMPHONY_SCREENSHOTS'):
-                Path(out).mkdir(parents=True, exist_ok=True); shutil.copy(shot, out)
+            yield page
         finally:
             browser.close()
+
+
+def test_the_gesture_widget_plays_in_chromium_under_voila(voila, tmp_path):
+    with widget_page(voila) as page:
+        height = page.locator('.widget-slider').filter(has_text='hand height')
+        height.locator('.noUi-handle').focus(); page.keyboard.press('End')      # the hand to the top
+        sync_api.expect(height.locator('.widget-readout')).to_have_text('1.00')
+        page.click('button:has-text("Generate")')
+        page.wait_for_function("() => { const a = document.querySelector('audio'); return a && a.src; }",
+                               timeout=120_000)
+        page.wait_for_function("() => { const i = document.querySelector('.widget-image'); "
+                               "return i && i.src && i.naturalWidth > 100; }", timeout=120_000)
+        sync_api.expect(page.locator('text=generation 1')).to_be_visible()
+        first_audio = page.eval_on_selector('audio', 'a => a.src')
+        first_roll = page.eval_on_selector('.widget-image', 'i => i.src')
+        height.locator('.noUi-handle').focus(); page.keyboard.press('Home')     # and to the bottom
+        page.click('button:has-text("Generate")')
+        sync_api.expect(page.locator('text=generation 2')).to_be_visible(timeout=120_000)
+        page.wait_for_function('([a, i]) => document.querySelector("audio").src !== a && '
+                               'document.querySelector(".widget-image").src !== i', arg=[first_audio, first_roll],
+                               timeout=60_000)
+        shot = tmp_path / 'gesture_widget.png'
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 10_000
+        if out := os.environ.get('DEEP_SYMPHONY_SCREENSHOTS'):
+            Path(out).mkdir(parents=True, exist_ok=True); shutil.copy(shot, out)
 
 
 @pytest.mark.parametrize('voila', ['emg'], indirect=True)
 def test_the_emg_widget_plays_in_chromium_under_voila(voila, tmp_path):
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=['--no-sandbox', '--headless'])
-        try:
-            page = browser.new_page(viewport={'width': 1100, 'height': 950})
-            page.goto(voila, timeout=180_000)
-            page.wait_for_selector('button:has-text("Generate")', timeout=180_000)
-            page.locator('.noUi-handle').first.focus(); page.keyboard.press('End')     # channel 1 fully active
-            page.click('button:has-text("Generate")')
-            sync_api.expect(page.locator('text=generation 1')).to_be_visible(timeout=120_000)
-            sync_api.expect(page.locator('text=channels 1.00 0.50')).to_be_visible()
-            page.wait_for_function("() => { const a = document.querySelector('audio'); return a && a.src; }",
-                                   timeout=60_000)
-            page.click('.widget-toggle-button:has-text("replay")')                      # a replay, no folder
-            page.click('button:has-text("Generate")')
-            sync_api.expect(page.locator('text=replay: give a folder')).to_be_visible(timeout=60_000)
-            assert page.eval_on_selector('.widget-image', 'i => i.naturalWidth') > 100  # the piece is still shown
-            page.screenshot(path=str(tmp_path / 'emg_widget.png'), full_page=True)
-        finally:
-            browser.close()
+    with widget_page(voila) as page:
+        page.locator('.noUi-handle').first.focus(); page.keyboard.press('End')     # channel 1 fully active
+        page.click('button:has-text("Generate")')
+        sync_api.expect(page.locator('text=generation 1')).to_be_visible(timeout=120_000)
+        sync_api.expect(page.locator('text=channels 1.00 0.50')).to_be_visible()
+        page.wait_for_function("() => { const a = document.querySelector('audio'); return a && a.src; }",
+                               timeout=60_000)
+        page.click('.widget-toggle-button:has-text("replay")')                      # a replay, no folder
+        page.click('button:has-text("Generate")')
+        sync_api.expect(page.locator('text=replay: give a folder')).to_be_visible(timeout=60_000)
+        assert page.eval_on_selector('.widget-image', 'i => i.naturalWidth') > 100  # the piece is still shown
+        page.screenshot(path=str(tmp_path / 'emg_widget.png'), full_page=True)
