@@ -37,6 +37,8 @@ class GestureControl:
     key: str = knob('', Check(_key, 'must be a key like G-major or empty'), 'pitch classes of a key; empty: uniform',
                     '')
     smoothing: float = knob(0.6, between(0.0, 0.99), "weight of the past in each frame's smoothed hand (0: none)", '')
+    guidance: float = knob(3.0, between(0.0, 100.0), 'register guidance: note-on logits lowered by guidance x (octaves '
+                           'from the asked mean pitch)^2 (0: the model alone)', '')
     fps: float = knob(30.0, positive, "a camera's frames per second (a video file has its own)", '')
     seed: int = knob(0, None, 'seed of the sampling', '')
     sweep_seconds: float = knob(20.0, positive, 'the chapter: seconds of the synthetic hand that rises and falls', '',
@@ -85,12 +87,16 @@ class GesturePlayer:
     def advance(self, until:float, max_events:int|None=None) -> list[int]:
         "Generate events under the current control until the music's clock reaches `until` seconds; the new events."
         ctl, new = torch.from_numpy(self.control.vector())[None].to(self.device), []
+        bias = torch.zeros(self.enc.vocab_size)
+        if g := self.config.guidance:                # a register prior on the note-ons, centred on the asked pitch
+            p = torch.arange(self.enc.note_off, dtype=torch.float32)
+            bias[:self.enc.note_off] = -g * ((p - self.control.pitch_mean) / 12) ** 2
         if self.logits is None: self.logits, self.state = self.model.start(1, ctl, device=self.device)
         budget = int(self.max_rate * max(until - self.clock, 0.0)) + 1
         if max_events is not None: budget = min(budget, max_events)
         ts, vel = self.enc.time_shift, self.enc.velocity
         while self.clock < until and len(new) < budget:
-            tok = sample_next(self.logits.cpu(), self.temperature, 0, False, self.generator, self.top_p)
+            tok = sample_next(self.logits.cpu() + bias, self.temperature, 0, False, self.generator, self.top_p)
             i = int(tok[0]); new.append(i)
             if ts <= i < vel: self.clock += (i - ts + 1) / self.enc.steps_per_second
             self.logits, self.state = self.model.step(tok.to(self.device), self.state, ctl)
