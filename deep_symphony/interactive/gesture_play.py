@@ -87,16 +87,20 @@ class GesturePlayer:
     def advance(self, until:float, max_events:int|None=None) -> list[int]:
         "Generate events under the current control until the music's clock reaches `until` seconds; the new events."
         ctl, new = torch.from_numpy(self.control.vector())[None].to(self.device), []
-        bias = torch.zeros(self.enc.vocab_size)
+        k, prior = self.enc.note_off, None
         if g := self.config.guidance:                # a register prior on the note-ons, centred on the asked pitch
-            p = torch.arange(self.enc.note_off, dtype=torch.float32)
-            bias[:self.enc.note_off] = -g * ((p - self.control.pitch_mean) / 12) ** 2
+            prior = -g * ((torch.arange(k, dtype=torch.float32) - self.control.pitch_mean) / 12) ** 2
         if self.logits is None: self.logits, self.state = self.model.start(1, ctl, device=self.device)
         budget = int(self.max_rate * max(until - self.clock, 0.0)) + 1
         if max_events is not None: budget = min(budget, max_events)
         ts, vel = self.enc.time_shift, self.enc.velocity
         while self.clock < until and len(new) < budget:
-            tok = sample_next(self.logits.cpu() + bias, self.temperature, 0, False, self.generator, self.top_p)
+            logits = self.logits.cpu()
+            if prior is not None:                    # which pitch moves; how likely a note-on is does not
+                on = logits[:, :k]; moved = on + prior
+                logits = torch.cat([moved + on.logsumexp(-1, keepdim=True) - moved.logsumexp(-1, keepdim=True),
+                                    logits[:, k:]], -1)
+            tok = sample_next(logits, self.temperature, 0, False, self.generator, self.top_p)
             i = int(tok[0]); new.append(i)
             if ts <= i < vel: self.clock += (i - ts + 1) / self.enc.steps_per_second
             self.logits, self.state = self.model.step(tok.to(self.device), self.state, ctl)
