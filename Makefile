@@ -28,7 +28,8 @@ data-export: install
 # The main job: materialise the embedded corpus, then regenerate every result (the main pipeline, dvc.yaml).
 reproduce: data-export
 	deep-symphony params check params.yaml
-	dvc repro dvc.yaml
+	# `dvc repro`, with independent stages side by side (one per core, each with its share of the threads)
+	deep-symphony repro dvc.yaml
 	deep-symphony times reports
 	@test -d data/piano || echo "note: no piano material in data/piano, so the Velocity Net was not trained: run 'deep-symphony data download piano-midi' (or put piano MIDI files in data/piano), then 'make reproduce-piano'"
 
@@ -37,7 +38,7 @@ reproduce: data-export
 reproduce-piano: data-export
 	@test -n "$$(find data/piano -iname '*.mid*' -print -quit 2>/dev/null)" || { echo "make reproduce-piano: no MIDI files in data/piano: run 'deep-symphony data download piano-midi' or copy a folder of piano MIDI there" >&2; exit 2; }
 	deep-symphony params check params.yaml
-	dvc repro piano/dvc.yaml
+	deep-symphony repro piano/dvc.yaml
 	deep-symphony times piano/reports
 
 # Every test: lint (ruff on the notebooks and the tests), the notebooks and the integration tests (pytest). The

@@ -113,6 +113,10 @@ def build_parser(models:bool=True # add `train MODEL` and `generate MODEL` (impo
     sub.add_parser('models', help='list the models train and generate know')
     tm = sub.add_parser('times', help="how long each stage took, from papermill's record in its executed notebook")
     tm.add_argument('folders', nargs='*', default=['reports'], help='folders of executed notebooks (default: reports)')
+    rp = sub.add_parser('repro', help='run a DVC pipeline, independent stages at once (parallel `dvc repro`)')
+    rp.add_argument('targets', nargs='*', default=['dvc.yaml'], help='dvc files or stages (default: dvc.yaml)')
+    rp.add_argument('-j', '--jobs', type=_positive(int), help='stages at once (default: the cores, at most 4)')
+    rp.add_argument('--force', action='store_true', help='run every stage of the plan again')
     if models: _model_parsers(sub)
 
     pl = sub.add_parser('plagiarism', help='how much of a sample is copied from a corpus')
@@ -264,6 +268,20 @@ def _cmd_times(a):
     return '\n'.join([f'{"notebook (stage)":{w}}  min:sec  finished'] +
                      [f'{n:{w}}  {mmss(d)}  {(e or "")[:19]}' for n, d, e in rows] +
                      [f'{"total (one after another)":{w}}  {mmss(sum(r[1] for r in rows))}'])
+
+def _cmd_repro(a):
+    import time
+
+    from deep_symphony.pipeline import repro
+    mmss = lambda s: f'{int(s // 60):d}:{int(s % 60):02d}'
+    def show(r):
+        took = f' {mmss(r.seconds)}' if r.seconds is not None else ''
+        print(f'{r.state:9} {r.name}{took}' + (f'  (log: {r.log})' if r.state == 'failed' else ''), flush=True)
+    t0 = time.perf_counter()
+    runs = repro('.', a.targets, jobs=a.jobs, force=a.force, on_event=show)
+    counts = {s: sum(r.state == s for r in runs) for s in ('ran', 'restored', 'unchanged')}
+    return (f'{len(runs)} stages in {mmss(time.perf_counter() - t0)}: ' +
+            ', '.join(f'{v} {k}' for k, v in counts.items() if v) + '; times in metrics/stage_times.json')
 
 def _options(a) -> dict: return {k: getattr(a, k) for k in a.options}
 
