@@ -80,7 +80,7 @@ def repro(root='.',                    # the DVC project
           force:bool=False,            # `dvc repro --force` for every stage of the plan
           on_event=None,               # called with a `StageRun` when a stage starts and when it ends
           poll:float=0.5) -> list[StageRun]:
-    "Run the plan's stages, independent ones at once; returns every stage's outcome, raises `PipelineError` if any failed."
+    "Run the plan's stages, independent ones at once; returns each stage's outcome, raises `PipelineError` on failures."
     root = Path(root); jobs = jobs or max(1, min(4, cores()))
     if jobs < 1: raise PipelineError(f'jobs: must be positive, got {jobs}')
     runs = plan(root, targets)
@@ -93,7 +93,8 @@ def repro(root='.',                    # the DVC project
     (root / log_dir).mkdir(parents=True, exist_ok=True)
     dvc = [sys.executable, '-m', 'dvc']
     procs: dict[str, subprocess.Popen] = {}
-    def ready(r): return r.state == 'pending' and all(runs[u].state in ('ran', 'unchanged', 'restored') for u in r.after)
+    done = ('ran', 'unchanged', 'restored')
+    def ready(r): return r.state == 'pending' and all(runs[u].state in done for u in r.after)
     while True:
         for r in runs.values():                       # a failure upstream blocks the stages below it
             if r.state == 'pending' and any(runs[u].state in ('failed', 'blocked') for u in r.after):
