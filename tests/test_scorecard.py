@@ -29,7 +29,8 @@ def test_every_number_is_the_one_in_its_metrics_file():
             value = follow(json.loads((ROOT / 'metrics' / o['file']).read_text()), o['key'])
             assert same(value, o['value']), (r['key'], o)
     page = scorecard_markdown(rows)
-    assert sum(line.startswith('| ') for line in page.splitlines()) == 1 + 12 and all(f"**{r['verdict']}**" in page for r in rows)
+    assert sum(line.startswith('| ') for line in page.splitlines()) == 1 + 12
+    assert all(f"**{r['verdict']}**" in page for r in rows)
 
 
 def test_the_committed_scorecard_is_the_one_the_metrics_give():
