@@ -7,7 +7,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 # Test notebooks' cells flagged `fluidsynth` too when FluidSynth and a SoundFont are installed.
 NBDEV_FLAGS := $(shell ls /usr/share/sounds/sf2/*.sf2 >/dev/null 2>&1 && ldconfig -p 2>/dev/null | grep -q libfluidsynth && echo fluidsynth)
 
-.PHONY: install reproduce reproduce-piano test data-export bench clean-venv
+.PHONY: install reproduce reproduce-piano test docs data-export bench clean-venv
 
 $(STAMP):
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -40,6 +40,11 @@ reproduce-piano: data-export
 	deep-symphony params check params.yaml
 	deep-symphony repro piano/dvc.yaml
 	deep-symphony times piano/reports
+
+# The study as a website in _docs/ (open _docs/index.html): the chapters from the notebooks `make reproduce` executed
+# (reports/), the scorecard, the module notebooks as API reference. nbconvert, no network.
+docs: install
+	deep-symphony docs --out _docs
 
 # Every test: lint (ruff on the notebooks and the tests), the notebooks and the integration tests (pytest). The
 # notebooks `dvc repro` executes (listed from dvc.yaml) run in pytest, through papermill with FluidSynth switched off

@@ -117,6 +117,8 @@ def build_parser(models:bool=True # add `train MODEL` and `generate MODEL` (impo
     rp.add_argument('targets', nargs='*', default=['dvc.yaml'], help='dvc files or stages (default: dvc.yaml)')
     rp.add_argument('-j', '--jobs', type=_positive(int), help='stages at once (default: the cores, at most 4)')
     rp.add_argument('--force', action='store_true', help='run every stage of the plan again')
+    dc = sub.add_parser('docs', help='the study as a website: index, chapters (executed), scorecard, API reference')
+    dc.add_argument('--out', default='_docs', help='the site folder (default: _docs)')
     if models: _model_parsers(sub)
 
     pl = sub.add_parser('plagiarism', help='how much of a sample is copied from a corpus')
@@ -282,6 +284,13 @@ def _cmd_repro(a):
     counts = {s: sum(r.state == s for r in runs) for s in ('ran', 'restored', 'unchanged')}
     return (f'{len(runs)} stages in {mmss(time.perf_counter() - t0)}: ' +
             ', '.join(f'{v} {k}' for k, v in counts.items() if v) + '; times in metrics/stage_times.json')
+
+def _cmd_docs(a):
+    from deep_symphony.site import build_site
+    r = build_site('.', a.out)
+    todo = f"; not yet run (make reproduce): {', '.join(r['not_run'])}" if r['not_run'] else ''
+    return (f"wrote {len(r['pages'])} pages to {a.out} ({len(r['executed'])} chapters from their executed notebooks"
+            f"{todo}); open {Path(a.out) / 'index.html'}")
 
 def _options(a) -> dict: return {k: getattr(a, k) for k in a.options}
 
