@@ -1,0 +1,83 @@
+"""The study as a website (issue 16): the chapters executed at their small defaults (a tiny reproduction, as papermill
+runs them for `dvc repro`), the site built from them, every page opened in headless Chromium (Debian's, driven by
+Playwright): no console error, figures and playable audio on the chapter pages, a scorecard row per claim, no broken
+link. Screenshots of the index and a chapter are kept (`DEEP_SYMPHONY_SCREENSHOTS`)."""
+import os
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from deep_symphony.site import broken_links, build_site, chapters
+
+CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
+NO_AUDIO = {'59_evaluation_chapter', '60_scorecard'}      # a leaderboard and a table: figures or rows, no player
+
+
+def execute(nb:Path, out:Path):
+    "Run a chapter at its small defaults, as the stage-notebook test does (no FluidSynth, no display)."
+    env = os.environ | {'DEEP_SYMPHONY_NO_FLUIDSYNTH': '1', 'MPLBACKEND': 'Agg'}
+    r = subprocess.run([sys.executable, '-m', 'papermill', '--no-progress-bar', '-k', 'python3', '--cwd',
+                        str(ROOT / 'nbs'), str(nb), str(out)], env=env, capture_output=True, text=True)
+    assert r.returncode == 0, f'{nb.name}: {r.stderr[-2000:]}'
+
+
+@pytest.fixture(scope='module')
+def site(tmp_path_factory):
+    "A project whose reports/ holds every chapter executed at its small defaults, and its site."
+    d = tmp_path_factory.mktemp('tiny')
+    (d / 'nbs').symlink_to(ROOT / 'nbs'); (d / 'reports').mkdir()
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda nb: execute(nb, d / 'reports' / nb.name), chapters(ROOT / 'nbs')))
+    r = build_site(d, d / '_docs')
+    assert r['not_run'] == [] and len(r['executed']) == len(chapters(ROOT / 'nbs')) >= 12
+    return d / '_docs', r
+
+
+def test_every_page_is_there_and_every_link_resolves(site):
+    docs, r = site
+    assert (docs / 'index.html').exists() and broken_links(docs) == []
+    index = (docs / 'index.html').read_text()
+    for page in r['pages'][1:]: assert f'href="{page}"' in index, page        # every page reachable from the index
+    assert '(not yet run)' not in index
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason='no Chromium (apt-get install chromium)')
+def test_every_page_in_chromium(site, tmp_path):
+    sync_api = pytest.importorskip('playwright.sync_api')
+    docs, r = site
+    shots = Path(os.environ.get('DEEP_SYMPHONY_SCREENSHOTS', tmp_path))
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=['--no-sandbox', '--headless'])
+        try:
+            for name in r['pages']:
+                page, errors = browser.new_page(viewport={'width': 1100, 'height': 900}), []
+                page.on('console', lambda m: errors.append(m.text) if m.type == 'error' else None)
+                page.on('pageerror', lambda e: errors.append(str(e)))
+                page.goto((docs / name).as_uri(), wait_until='load')
+                assert errors == [], (name, errors)
+                stem = name[:-len('.html')]
+                if stem in r['executed']:
+                    assert page.locator('img').count() + page.locator('table').count() >= 1, name
+                    if stem not in NO_AUDIO:
+                        assert page.locator('img').count() >= 1, f'{name}: no figure'
+                        assert page.locator('audio').count() >= 1, f'{name}: no audio player'
+                        durations = page.eval_on_selector_all('audio', """els => Promise.all(els.slice(0, 3).map(a =>
+                            new Promise(ok => { if (a.readyState >= 1) ok(a.duration);
+                              else { a.addEventListener('loadedmetadata', () => ok(a.duration));
+                                     a.addEventListener('error', () => ok(-1)); a.load(); } })))""")
+                        assert durations and all(t > 0 for t in durations), (name, durations)
+                if stem == '60_scorecard':
+                    rows = page.locator('table').first.locator('tbody tr').count()
+                    assert rows == 12, f'scorecard: {rows} rows'
+                if name in ('index.html', '50_charrnn_chapter.html'):
+                    shots.mkdir(parents=True, exist_ok=True)
+                    page.screenshot(path=str(shots / f'site_{stem}.png'), full_page=name == 'index.html')
+                page.close()
+        finally:
+            browser.close()
+    assert (shots / 'site_index.png').stat().st_size > 10_000
