@@ -21,3 +21,14 @@ def shared(*parts) -> Path:
 def run_cli(*args, cwd=None, timeout=600):
     "Run `deep-symphony ARGS` in a subprocess; returns the CompletedProcess (text)."
     return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=timeout)
+
+
+@pytest.fixture(scope='session')
+def executed_notebooks(tmp_path_factory) -> Path:
+    """A folder shared by the test session's workers: the stage-notebook test leaves each notebook it executed there
+    (at its small defaults) and the website test builds its tiny reproduction from them."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get('PYTEST_XDIST_WORKER'): root = root.parent        # one folder for every xdist worker
+    d = root / 'executed_notebooks'; d.mkdir(exist_ok=True)
+    return d
+
