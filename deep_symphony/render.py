@@ -130,13 +130,11 @@ def plot_piano_roll(song:Song, ax=None, # draw into this matplotlib Axes (defaul
 
 def save_piano_roll(song:Song, path, title:str|None=None, dpi:int=100, accompaniment:Song|None=None) -> Path:
     "Write `song`'s piano roll (and its `accompaniment`'s) as a PNG (atomically)."
-    import matplotlib
-    import matplotlib.pyplot as plt
-    matplotlib.use('Agg', force=False)          # no display needed (a no-op where a backend is already in use)
-    fig, ax = plt.subplots(figsize=(10, 3.5))
+    from matplotlib.figure import Figure  # not pyplot: a notebook's own figures keep their (inline) backend
+    fig = Figure(figsize=(10, 3.5)); ax = fig.subplots()
     plot_piano_roll(song, ax, title, accompaniment=accompaniment); fig.tight_layout()
     with atomic_write(path) as f: fig.savefig(f, format='png', dpi=dpi)
-    plt.close(fig); return Path(path)
+    return Path(path)
 
 # %% ../nbs/05_render.ipynb #3a8799e9
 def render(song:Song|str|Path, # a song or a MIDI file

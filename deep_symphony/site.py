@@ -115,8 +115,11 @@ def build_site(root='.',                   # the project (nbs/, reports/)
                                 f'into <code>reports/{p.name}</code>, with its figures, tables and audio.')
         _, page = render_page(src, nav, f'From <code>{src.relative_to(root)}</code>.', note)
         (tmp / _slug(p)).write_text(page); pages.append(_slug(p))
-    for p in mods:
-        _, page = render_page(p, nav, f'API reference, from <code>nbs/{p.name}</code> (not executed).')
+    for p in mods:                                    # a module a stage runs (the tutorial, prepare): its run
+        src, done = source_for(p, root)
+        where = f'executed by <code>dvc repro</code>: <code>{src.relative_to(root)}</code>' if done else \
+                f'<code>nbs/{p.name}</code> (not executed)'
+        _, page = render_page(src, nav, f'API reference, from {where}.')
         (tmp / _slug(p)).write_text(page); pages.append(_slug(p))
     items = lambda ps, ex=(): ''.join(f'<li><a href="{_slug(p)}">{html.escape(titles[p])}</a>'
                                       + ('' if ex is None or p.stem in ex else ' <em>(not yet run)</em>')

@@ -58,3 +58,24 @@ def test_fluidsynth_is_used_when_installed(tmp_path):
     from deep_symphony.render import synthesize
     audio, used = synthesize(Song.from_notes([(60, 0, 1, 100)]))
     assert used == 'fluidsynth' and np.abs(audio).max() > 0.5
+
+
+def test_saving_pictures_leaves_the_notebooks_backend_alone(tmp_path):
+    """Writing piano rolls and alignments must not switch pyplot's backend: in a notebook (inline backend) a switch to
+    Agg made every later `plt.show()` draw nothing, so executed chapters lost their figures."""
+    code = f"""
+import matplotlib; matplotlib.use('svg'); import matplotlib.pyplot as plt
+from deep_symphony.music import Song
+from deep_symphony.render import save_piano_roll
+from deep_symphony.interactive.widgets import png_bytes
+song = Song.from_notes([(60, 0.0, 0.5, 80), (64, 0.5, 1.0, 90)])
+save_piano_roll(song, {str(tmp_path / 'roll.png')!r}); png = png_bytes(song)
+assert matplotlib.get_backend() == 'svg', matplotlib.get_backend()
+assert png[:4] == b'\\x89PNG'
+print('ok')
+"""
+    import subprocess
+    import sys
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.strip() == 'ok', r.stderr[-1500:]
+    assert (tmp_path / 'roll.png').stat().st_size > 1000

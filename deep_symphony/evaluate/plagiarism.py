@@ -182,11 +182,13 @@ def plagiarism_report(sample:Song, index:CopyIndex,
 def plot_alignment(sample:Song, index:CopyIndex, report:dict, key:str='longest_copied_run', path=None,
                    context:float=4.0):
     "Draw `sample` and the source of `report[key]` as piano rolls, copied region highlighted; saved to `path` if given."
-    import matplotlib
-    if path is not None: matplotlib.use('Agg', force=False)
-    import matplotlib.pyplot as plt
-    r = report[key]
-    fig, axes = plt.subplots(2, 1, figsize=(11, 6))
+    if path is None:                             # to be shown: pyplot's figure, in the notebook's backend
+        import matplotlib.pyplot as plt
+        fig = plt.figure(figsize=(11, 6))
+    else:                                        # only saved: a bare Figure, pyplot's backend untouched
+        from matplotlib.figure import Figure
+        fig = Figure(figsize=(11, 6))
+    r, axes = report[key], fig.subplots(2, 1)
     def draw(ax, pitches, starts, a, b, title):   # notes a..b-1 copied
         hit, end = np.zeros(len(pitches), bool), starts[min(b, len(starts)) - 1]
         hit[a:b] = True; t0, t1 = max(starts[a] - context, 0), end + context
@@ -205,7 +207,6 @@ def plot_alignment(sample:Song, index:CopyIndex, report:dict, key:str='longest_c
     axes[1].set_xlabel('time (s)'); fig.tight_layout()
     if path is not None:
         with atomic_write(path) as f: fig.savefig(f, format='png', dpi=100)
-        plt.close(fig)
     return fig
 
 # %% ../../nbs/11_plagiarism.ipynb #c5b9611e

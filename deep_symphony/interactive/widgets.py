@@ -21,12 +21,10 @@ from ..render import plot_piano_roll, synthesize, write_wav
 # %% ../../nbs/25_widgets.ipynb #75888abd
 def png_bytes(song:Song, title:str='', accompaniment:Song|None=None) -> bytes:
     "`song`'s piano roll as PNG bytes (for an `ipywidgets.Image`)."
-    import matplotlib
-    import matplotlib.pyplot as plt
-    matplotlib.use('Agg', force=False)
-    fig, ax = plt.subplots(figsize=(9, 3))
+    from matplotlib.figure import Figure  # not pyplot: the notebook's backend stays as it is
+    fig = Figure(figsize=(9, 3)); ax = fig.subplots()
     plot_piano_roll(song, ax, title, accompaniment=accompaniment); fig.tight_layout()
-    buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=80); plt.close(fig)
+    buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=80)
     return buf.getvalue()
 
 def wav_bytes(song:Song) -> bytes:
