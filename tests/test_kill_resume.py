@@ -34,8 +34,10 @@ def corpus(tmp_path_factory):
 def train(corpus, name, out, extra, params, wait=True):
     cmd = [*CLI, 'train', name, '--prepared', corpus / 'prepared', '--out', out, '--params', params,
            '--no-progress', *extra]
-    if wait: return subprocess.run(list(map(str, cmd)), capture_output=True, text=True, timeout=600)
-    return subprocess.Popen(list(map(str, cmd)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # bit-identical needs the same arithmetic: one thread (MKL would otherwise pick its threads by the machine's load)
+    env = os.environ | {'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1'}
+    if wait: return subprocess.run(list(map(str, cmd)), capture_output=True, text=True, timeout=600, env=env)
+    return subprocess.Popen(list(map(str, cmd)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
 
 
 @pytest.mark.parametrize('name,extra', CASES, ids=[c[0] for c in CASES])

@@ -60,7 +60,7 @@ def test_papermill_reads_every_parameter():
 def test_stage_notebook_runs_without_fluidsynth(nb, tmp_path, monkeypatch, executed_notebooks):
     papermill = pytest.importorskip('papermill')
     monkeypatch.setenv(NO_FLUIDSYNTH, '1')
-    monkeypatch.setenv('MPLBACKEND', 'Agg')
+    monkeypatch.delenv('MPLBACKEND', raising=False)   # the kernel's inline backend: the figures stay in the notebook
     out = tmp_path / os.path.basename(nb)
     papermill.execute_notebook(str(ROOT / nb), str(out), cwd=str(ROOT / 'nbs'), kernel_name='python3',
                                progress_bar=False, log_output=False)

@@ -18,8 +18,8 @@ NO_AUDIO = {'59_evaluation_chapter', '60_scorecard'}      # a leaderboard and a 
 
 
 def execute(nb:Path, out:Path):
-    "Run a chapter at its small defaults, as the stage-notebook test does (no FluidSynth, no display)."
-    env = os.environ | {'DEEP_SYMPHONY_NO_FLUIDSYNTH': '1', 'MPLBACKEND': 'Agg'}
+    "Run a chapter at its small defaults, as the stage-notebook test does (no FluidSynth; figures inline)."
+    env = {k: v for k, v in os.environ.items() if k != 'MPLBACKEND'} | {'DEEP_SYMPHONY_NO_FLUIDSYNTH': '1'}
     r = subprocess.run([sys.executable, '-m', 'papermill', '--no-progress-bar', '-k', 'python3', '--cwd',
                         str(ROOT / 'nbs'), str(nb), str(out)], env=env, capture_output=True, text=True)
     assert r.returncode == 0, f'{nb.name}: {r.stderr[-2000:]}'
