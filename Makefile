@@ -36,7 +36,7 @@ reproduce: data-export
 # The piano pipeline (piano/dvc.yaml): the Velocity Net learns dynamics from the piano MIDI in data/piano, then the
 # Refine chapter runs with it; the main pipeline's stages it needs run first if they are not up to date.
 reproduce-piano: data-export
-	@test -n "$$(find data/piano -iname '*.mid*' -print -quit 2>/dev/null)" || { echo "make reproduce-piano: no MIDI files in data/piano: run 'deep-symphony data download piano-midi' or copy a folder of piano MIDI there" >&2; exit 2; }
+	@test -n "$$(find -L data/piano -iname '*.mid*' -print -quit 2>/dev/null)" || { echo "make reproduce-piano: no MIDI files in data/piano: run 'deep-symphony data download piano-midi' or copy a folder of piano MIDI there" >&2; exit 2; }
 	deep-symphony params check params.yaml
 	deep-symphony repro piano/dvc.yaml
 	deep-symphony times piano/reports
