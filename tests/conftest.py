@@ -6,6 +6,10 @@ from pathlib import Path
 
 import pytest
 
+# One math thread per process (inherited by every CLI and notebook subprocess): `pytest -n 2` on 2 cores is already
+# two processes, and bit-identical checks (kill and resume) need the same arithmetic whatever the machine's load.
+for _k in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ.setdefault(_k, '1')
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get('DEEP_SYMPHONY_SHARED', ROOT.parent / 'shared' / 'datasets'))
 CLI = [sys.executable, '-m', 'deep_symphony.cli']
