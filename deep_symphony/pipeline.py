@@ -32,6 +32,7 @@ class StageRun:
 
 def plan(root='.', targets=('dvc.yaml',)) -> dict[str, StageRun]:
     "The stages `dvc repro TARGETS` considers (the targets' and everything upstream), in DVC's topological order."
+    import networkx as nx
     from dvc.exceptions import DvcException
     from dvc.repo import Repo
     here = os.getcwd(); os.chdir(root)               # DVC reads targets and names stages relative to the cwd
@@ -39,15 +40,11 @@ def plan(root='.', targets=('dvc.yaml',)) -> dict[str, StageRun]:
         with Repo('.') as repo:
             graph = repo.index.graph                  # an edge (stage, upstream stage) for each dependency
             stages = {s for t in targets for s in repo.stage.collect(str(t), with_deps=True)}
-            order = [s for s in reversed(list(_topological(graph))) if s in stages]
+            order = [s for s in reversed(list(nx.topological_sort(graph))) if s in stages]
             return {s.addressing: StageRun(s.addressing, tuple(u.addressing for u in graph.successors(s)
                                                                 if u in stages)) for s in order}
     except DvcException as e: raise PipelineError(f'{root}: {type(e).__name__}: {e}') from None
     finally: os.chdir(here)
-
-def _topological(graph):
-    import networkx as nx
-    return nx.topological_sort(graph)
 
 # %% ../nbs/06b_pipeline.ipynb #ef82562f
 def priorities(runs:dict[str, StageRun], times:dict[str, float], default:float=60.0) -> dict[str, float]:
