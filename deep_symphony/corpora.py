@@ -4,15 +4,18 @@
 
 # %% auto #0
 __all__ = ['EMBEDDED_CORPORA', 'MUSIC_SUFFIXES', 'SPLITS', 'SEPARATE_CORPORA', 'music21_corpus_dir', 'embedded_files',
-           'export_embedded', 'split_abc_tunes', 'CorpusItem', 'read_music_file', 'split_of', 'maestro_splits',
-           'scan_corpus', 'iter_corpus']
+           'export_embedded', 'split_abc_tunes', 'CorpusItem', 'ReadTimeout', 'time_limit', 'read_music_file',
+           'split_of', 'maestro_splits', 'scan_corpus', 'iter_corpus']
 
 # %% ../nbs/02_corpora.ipynb #e5785e6c
 import csv
 import fnmatch
 import re
 import shutil
+import signal
+import threading
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -96,15 +99,35 @@ def _checked(item:CorpusItem) -> CorpusItem:
     if item.song is not None and len(item.song) == 0: item.song, item.error = None, 'no notes'
     return item
 
-def read_music_file(path, rel:str|None=None # its name relative to the corpus root
+class ReadTimeout(BaseException):
+    "Reading one song took longer than its limit (a BaseException, so that no parser's `except Exception` hides it)."
+
+@contextmanager
+def time_limit(seconds:float|None):
+    """Raise `ReadTimeout` inside the block once it has used `seconds` of CPU time (SIGPROF: the main thread of a Unix
+    process; elsewhere no limit). CPU time, not wall time: a busy machine slows a read down but never times it out."""
+    if not seconds or not hasattr(signal, 'setitimer') or threading.current_thread() is not threading.main_thread():
+        yield; return
+    def _expired(signum, frame): raise ReadTimeout(seconds)
+    old = signal.signal(signal.SIGPROF, _expired); signal.setitimer(signal.ITIMER_PROF, seconds)
+    try: yield
+    finally: signal.setitimer(signal.ITIMER_PROF, 0); signal.signal(signal.SIGPROF, old)
+
+def read_music_file(path, rel:str|None=None, # its name relative to the corpus root
+                    timeout:float|None=None, # seconds one song (a MIDI file, an ABC tune, a score) may take to read
+                    max_mb:float|None=None # larger files are skipped unread
                    ) -> list[CorpusItem]:
     "Every song in the file at `path`, as `CorpusItem`s (bad ones carry `error`)."
     path = Path(path); rel = rel or path.name; suffix = path.suffix.lower()
+    slow = f'timeout (reading took more than {timeout:g} s of CPU time)' if timeout else ''
     try:
+        if max_mb and (size := path.stat().st_size) > max_mb * 2**20:
+            return [CorpusItem(rel, error=f'too large ({size / 2**20:.0f} MB, the limit is {max_mb:g} MB)')]
         data = path.read_bytes()
         if not data: return [CorpusItem(rel, error='empty file')]
         if suffix in ('.mid', '.midi'):
-            return [_checked(CorpusItem(rel, song=read_midi(path).replace(name=rel), key=content_hash(data)))]
+            with time_limit(timeout): song = read_midi(path)
+            return [_checked(CorpusItem(rel, song=song.replace(name=rel), key=content_hash(data)))]
         if suffix == '.abc':
             try: text = data.decode('utf-8')
             except UnicodeDecodeError: text = data.decode('latin-1')
@@ -112,19 +135,24 @@ def read_music_file(path, rel:str|None=None # its name relative to the corpus ro
             items = []
             for tid, tune in tunes:
                 key = content_hash(tune.partition('\n')[2])
-                try: items.append(_checked(CorpusItem(rel, tid, read_abc(tune, f'{rel}#{tid}'), key=key, text=tune)))
+                try:
+                    with time_limit(timeout): song = read_abc(tune, f'{rel}#{tid}')
+                    items.append(_checked(CorpusItem(rel, tid, song, key=key, text=tune)))
+                except ReadTimeout: items.append(CorpusItem(rel, tid, error=slow, key=key))
                 except Exception as e:
                     items.append(CorpusItem(rel, tid, error=f'unparsable ABC ({type(e).__name__}: {e})', key=key))
             return items
         if suffix in ('.mxl', '.musicxml', '.xml', '.krn'):
-            score = _music21_parse(path)
-            scores = list(score.scores) if hasattr(score, 'scores') and len(score.scores) else [score]
-            if len(scores) == 1:
-                song = from_music21(scores[0], rel, inplace=True)
-                return [_checked(CorpusItem(rel, song=song, key=content_hash(data)))]
-            return [_checked(CorpusItem(rel, str(i + 1), from_music21(s, f'{rel}#{i + 1}', inplace=True),
-                                        key=content_hash(data + bytes([i % 256])))) for i, s in enumerate(scores)]
+            with time_limit(timeout):
+                score = _music21_parse(path)
+                scores = list(score.scores) if hasattr(score, 'scores') and len(score.scores) else [score]
+                if len(scores) == 1:
+                    song = from_music21(scores[0], rel, inplace=True)
+                    return [_checked(CorpusItem(rel, song=song, key=content_hash(data)))]
+                return [_checked(CorpusItem(rel, str(i + 1), from_music21(s, f'{rel}#{i + 1}', inplace=True),
+                                            key=content_hash(data + bytes([i % 256])))) for i, s in enumerate(scores)]
         return [CorpusItem(rel, error=f'not a music file ({suffix or "no suffix"})')]
+    except ReadTimeout: return [CorpusItem(rel, error=slow)]
     except MusicConversionError as e: return [CorpusItem(rel, error=e.reason)]
     except Exception as e:
         msg = str(e).strip().splitlines()[0] if str(e).strip() else ''
@@ -167,10 +195,11 @@ def scan_corpus(root) -> list[Path]:
 def _read_one(job): return job[0], read_music_file(*job[1:])
 
 def iter_corpus(root, workers:int=1, # processes reading files in parallel
-                progress:bool=False, valid:float=0.1, test:float=0.1 # split fractions where the corpus defines none
+                progress:bool=False, valid:float=0.1, test:float=0.1, # split fractions where the corpus defines none
+                timeout:float|None=None, max_mb:float|None=None # `read_music_file`'s limits
                ) -> Iterator[CorpusItem]:
     "Every song of the corpus at `root` (and every failure), in file order, with its split."
-    root = Path(root); jobs = [(p, p.relative_to(root).as_posix()) for p in scan_corpus(root)]
+    root = Path(root); jobs = [(p, p.relative_to(root).as_posix(), timeout, max_mb) for p in scan_corpus(root)]
     official = maestro_splits(root)
     from tqdm.auto import tqdm
     bar = tqdm(total=len(jobs), desc='reading corpus', unit='file', disable=not progress)
@@ -179,7 +208,8 @@ def iter_corpus(root, workers:int=1, # processes reading files in parallel
             # the biggest files first, one at a time: a long file read last would leave the other workers idle
             order = sorted(range(len(jobs)), key=lambda i: -jobs[i][0].stat().st_size)
             import multiprocessing as mp
-            with mp.get_context('spawn').Pool(workers) as pool:
+            # a worker is replaced after 500 files, so what a parser leaks or caches cannot grow without bound
+            with mp.get_context('spawn').Pool(workers, maxtasksperchild=500) as pool:
                 done, nxt = {}, 0
                 for i, items in pool.imap_unordered(_read_one, [(i, *jobs[i]) for i in order]):
                     done[i] = items

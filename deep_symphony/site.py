@@ -54,14 +54,20 @@ def render_page(nb_path:Path, nav:str, footer:str, note:str='') -> tuple[str, st
     "One notebook as a standalone HTML page (title, html)."
     import nbformat
     from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
     try: nb = nbformat.read(nb_path, as_version=4)
     except Exception as e: raise SiteError(f'{nb_path}: not a notebook ({type(e).__name__})') from None
     for c in nb.cells:                                   # nbdev directives and hidden cells are not for readers
-        if c.cell_type == 'code' and re.search(r'^#\|\s*(hide|export|default_exp)', c.source, re.M):
+        if c.cell_type != 'code': continue
+        if re.search(r'^#\|\s*(hide|export|default_exp)', c.source, re.M):
             c.source = re.sub(r'^#\|.*\n?', '', c.source, flags=re.M) if 'export' in c.source[:40] else ''
             if not c.source: c.outputs = []
+        elif re.search(r'^#\|\s*echo:\s*false', c.source, re.M):     # nbdev's "output only" (a chapter's card)
+            c.metadata.setdefault('tags', []).append('remove_input')
     nb.cells = [c for c in nb.cells if c.source or c.get('outputs')]
-    body, _ = HTMLExporter(template_name='basic').from_notebook_node(nb)
+    exporter = HTMLExporter(template_name='basic')
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_input_tags=('remove_input',)), enabled=True)
+    body, _ = exporter.from_notebook_node(nb)
     title = _title(nb)
     page = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
             f'<style>{CSS}</style></head><body>{nav}'

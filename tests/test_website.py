@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
+from deep_symphony.evaluate.scorecard import CARD_PENDING, CLAIMS
 from deep_symphony.site import broken_links, build_site, chapters
 
 CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
@@ -76,9 +77,16 @@ def test_every_page_in_chromium(site, tmp_path):
                                  a.addEventListener('error', () => ok(-1)); a.load(); } })))""")
                     assert all(t > 0 for t in durations), (name, durations)
                     playing += bool(durations)
+                    # a chapter that judges claims opens with its scorecard card (filled in) and ends with a verdict
+                    claims = [c for c in CLAIMS if c.chapter == stem]
+                    text = page.inner_text('body')
+                    assert CARD_PENDING.strip('*')[:40] not in text, f'{name}: the card was never filled in'
+                    for c in claims:
+                        assert text.count(c.claim[1:40]) >= 2, f'{name}: {c.key} not in its card and its verdict'
+                    if claims: assert 'Verdict' in text and page.locator('table').count() >= 1, name
                 if stem == '60_scorecard':
                     rows = page.locator('table').first.locator('tbody tr').count()
-                    assert rows == 12, f'scorecard: {rows} rows'
+                    assert rows == len(CLAIMS), f'scorecard: {rows} rows'
                 if name in ('index.html', '50_charrnn_chapter.html'):
                     shots.mkdir(parents=True, exist_ok=True)
                     page.screenshot(path=str(shots / f'site_{stem}.png'), full_page=name == 'index.html')
