@@ -7,7 +7,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 # Test notebooks' cells flagged `fluidsynth` too when FluidSynth and a SoundFont are installed.
 NBDEV_FLAGS := $(shell ls /usr/share/sounds/sf2/*.sf2 >/dev/null 2>&1 && ldconfig -p 2>/dev/null | grep -q libfluidsynth && echo fluidsynth)
 
-.PHONY: install reproduce reproduce-piano test docs data-export bench clean-venv
+.PHONY: install reproduce reproduce-piano reproduce-emg test docs data-export bench clean-venv
 
 $(STAMP):
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -40,6 +40,14 @@ reproduce-piano: data-export
 	deep-symphony params check params.yaml
 	deep-symphony repro piano/dvc.yaml
 	deep-symphony times piano/reports
+
+# The EMG pipeline (emg/dvc.yaml): the Myo recordings in data/emg (sessions `<participant>-<session>/<gesture>.txt`)
+# steer the trained DCRNN; the EMG chapter and the scorecard with its row. The main stages it needs run first.
+reproduce-emg: data-export
+	@test -n "$$(find -L data/emg -name '*.txt' -print -quit 2>/dev/null)" || { echo "make reproduce-emg: no recordings in data/emg: link a folder of Myo sessions there (ln -s /path/to/myo_emg data/emg)" >&2; exit 2; }
+	deep-symphony params check params.yaml
+	deep-symphony repro emg/dvc.yaml
+	deep-symphony times emg/reports
 
 # The study as a website in _docs/ (open _docs/index.html): the chapters from the notebooks `make reproduce` executed
 # (reports/), the scorecard, the module notebooks as API reference. nbconvert, no network.

@@ -179,7 +179,7 @@ def maestro_splits(root) -> dict[str, str]:
     return {r['midi_filename']: norm.get(r['split'].strip().lower(), 'train') for r in rows}
 
 # %% ../nbs/02_corpora.ipynb #926095cb
-SEPARATE_CORPORA = ('piano',)   # data/piano: the piano pipeline's material, never part of the corpus around it
+SEPARATE_CORPORA = ('piano', 'emg')   # data/piano, data/emg: the optional pipelines' material, never part of the corpus
 
 def scan_corpus(root) -> list[Path]:
     "Every file under `root` (recursive, sorted), hidden files, MAESTRO's metadata and `SEPARATE_CORPORA` aside."

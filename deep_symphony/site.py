@@ -29,8 +29,8 @@ def modules(nbs:Path) -> list[Path]:
     return [p for p in sorted(nbs.glob('[0-9]*.ipynb')) if p not in ch]
 
 def source_for(nb:Path, root:Path) -> tuple[Path, bool]:
-    "The executed copy of a chapter (`piano/reports/` first, then `reports/`) or, if none, the notebook itself."
-    for d in ('piano/reports', 'reports'):
+    "The executed copy of a chapter (`emg/reports/`, `piano/reports/`, then `reports/`) or, if none, the notebook."
+    for d in ('emg/reports', 'piano/reports', 'reports'):
         p = root / d / nb.name
         if p.exists(): return p, True
     return nb, False

@@ -132,21 +132,22 @@ def stale_dependencies(dvc_yaml, root=ROOT) -> list[str]:
     return missing
 
 
-@pytest.mark.parametrize('pipeline', ['dvc.yaml', 'piano/dvc.yaml'])
+@pytest.mark.parametrize('pipeline', ['dvc.yaml', 'piano/dvc.yaml', 'emg/dvc.yaml'])
 def test_every_stage_depends_on_the_library_modules_its_notebook_imports(pipeline):
     missing = stale_dependencies(ROOT / pipeline)
     assert not missing, (f'{pipeline}: stages miss library dependencies (a change there would not re-run them):\n'
                          + '\n'.join(missing))
 
 
-def test_the_piano_pipeline_stays_out_of_the_main_one():
-    "The piano stages run from the repository root and write only under piano/; data/piano is hidden from data.dvc."
-    stages = yaml.safe_load((ROOT / 'piano' / 'dvc.yaml').read_text())['stages']
+@pytest.mark.parametrize('pipeline', ['piano', 'emg'])
+def test_the_optional_pipelines_stay_out_of_the_main_one(pipeline):
+    "Their stages run from the repository root and write only under piano/ (emg/); data/piano (data/emg) is hidden."
+    stages = yaml.safe_load((ROOT / pipeline / 'dvc.yaml').read_text())['stages']
     for name, st in stages.items():
         assert st['wdir'] == '..', name
         outs = [next(iter(o)) if isinstance(o, dict) else o for o in st['outs'] + st.get('metrics', [])]
-        assert all(o.startswith('piano/') for o in outs), (name, outs)
-    assert '/data/piano/' in (ROOT / '.dvcignore').read_text().split()
+        assert all(o.startswith(f'{pipeline}/') for o in outs), (name, outs)
+    assert f'/data/{pipeline}/' in (ROOT / '.dvcignore').read_text().split()
 
 
 def test_the_dependency_check_sees_a_missing_module(tmp_path):

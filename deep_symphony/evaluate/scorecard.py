@@ -261,10 +261,10 @@ CLAIMS = (
           'Char-RNN)', 'qualitative ("very conspicuous")', 'a synthetic hand video, the Char-RNN chapter\'s models',
           'reproduced if the conditional Char-RNN alone follows the hand (gap ≥ 12 semitones, r ≥ 0.8); partly if '
           'one of our variants (guidance, register-jump training) does', _gesture),
-    Claim('emg_gestures', '23_emg', "the Myo's EMG steers the DCRNN (8 channels replace 8 noise dimensions)",
-          'qualitative', 'Myo recordings of one participant, three gestures',
+    Claim('emg_gestures', '54_emg_chapter', "the Myo's EMG steers the DCRNN (8 channels replace 8 noise dimensions)",
+          'qualitative', 'Myo recordings of one participant, three sessions, three gestures (`make reproduce-emg`)',
           'reproduced if cross-session balanced accuracy ≥ 0.8 and each gesture makes music more alike within than '
-          'across gestures; needs `metrics/emg.json`', _emg),
+          'across gestures; needs `emg/metrics/emg.json`', _emg),
     Claim('copying', '59_evaluation_chapter', 'the Char-RNN copies training songs', 'qualitative (an alignment figure)',
           'samples scored against the training split; unseen real tunes as the reference',
           'reproduced if the vanilla Char-RNN copies at least as much as unseen real tunes share with the training '

@@ -5,9 +5,10 @@
 # %% auto #0
 __all__ = ['EMG_RATE', 'CHANNELS', 'WINDOW', 'HOP', 'SETTLE', 'CLIP', 'FLOOR', 'GESTURES', 'EMGHandler', 'EMGFormatError',
            'ArmbandError', 'Recording', 'read_recording', 'recording_files', 'read_session', 'find_sessions',
-           'EMGReader', 'ReplayReader', 'LiveReader', 'rms_windows', 'window_labels', 'RMSStream', 'SessionNormaliser',
-           'NearestCentroid', 'SessionFeatures', 'session_features', 'cross_session', 'emg_pieces',
-           'gesture_similarity', 'session_similarity', 'replay_normaliser', 'EMGController']
+           'write_recording', 'EMGReader', 'ReplayReader', 'LiveReader', 'rms_windows', 'window_labels', 'RMSStream',
+           'SessionNormaliser', 'NearestCentroid', 'SessionFeatures', 'session_features', 'cross_session',
+           'synthetic_session', 'emg_pieces', 'gesture_similarity', 'session_similarity', 'replay_normaliser',
+           'EMGController']
 
 # %% ../../nbs/23_emg.ipynb #47427327
 import contextlib
@@ -106,6 +107,14 @@ def find_sessions(root) -> dict[str, list[Path]]:
         m = re.fullmatch(r'(.+)-(\d+)', d.name)
         out.setdefault(m[1] if m else d.name, []).append((int(m[2]) if m else 0, d))
     return {k: [d for _, d in sorted(v)] for k, v in out.items()}
+
+# %% ../../nbs/23_emg.ipynb #384c329b
+def write_recording(path, emg, # (samples, 8) integers in the int8 range
+                    labels) -> Path:
+    "Write a recording in the text format `read_recording` reads: `ch1,…,ch8,label` per line."
+    path = Path(path)
+    path.write_text('\n'.join(','.join(map(str, [*e, l])) for e, l in zip(np.asarray(emg).tolist(), labels)))
+    return path
 
 # %% ../../nbs/23_emg.ipynb #8d783193
 EMGHandler = Callable[..., None]
@@ -341,6 +350,19 @@ def cross_session(sessions, gestures:Iterable[int]|None=(0, 1, 2),
         k = clf.rotation(fb.features) if align else 0; X = np.roll(fb.features, -k, 1)
         out.append({'calibrated': a, 'tested': b, 'rotation': k} | clf.score(X[kb], fb.labels[kb]))
     return out
+
+# %% ../../nbs/23_emg.ipynb #9a80c3bc
+def synthetic_session(folder, # the session folder to write (created)
+                      gains, # (8,) per-channel gain: another session, another armband fit
+                      seed:int, seconds:float=4.0) -> Path:
+    "Files 0.txt (rest), 1.txt (flexion: channels 0-2), 2.txt (extension: 4-6), rest and gesture by turns each second."
+    g = np.random.default_rng(seed); folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
+    pattern = {0: np.full(8, 2.0), 1: np.r_[20, 20, 20, 2, 2, 2, 2, 2.0], 2: np.r_[2, 2, 2, 2, 20, 20, 20, 2.0]}
+    for k in (0, 1, 2):
+        labels = np.repeat([0, k] * int(seconds / 2), int(EMG_RATE))
+        emg = g.normal(0, 1, (len(labels), 8)) * np.stack([pattern[l] for l in labels]) * gains
+        write_recording(folder / f'{k}.txt', np.clip(np.round(emg), -128, 127).astype(int), labels)
+    return folder
 
 # %% ../../nbs/23_emg.ipynb #9e47f633
 def emg_pieces(model:DCRNN, features, seed:int=0, cond=None, batch:int=256) -> np.ndarray:
