@@ -52,7 +52,7 @@ def run_prepare(data, out, params, workers):
                         str(data), '--out', str(out), '--params', str(params), '--workers', str(workers),
                         '--no-progress'], capture_output=True, text=True)
     wall = time.perf_counter() - t
-    rc, rss = map(int, r.stdout.split())
+    rc, rss = map(int, r.stdout.split()[-2:])           # the last line; the CLI prints its summary first
     if rc: sys.exit(f'prepare failed ({rc}): {r.stderr[-2000:]}')
     return wall, rss / 1024
 

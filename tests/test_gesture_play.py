@@ -36,7 +36,9 @@ def test_play_gesture_on_a_video_writes_playable_music_and_the_trace(setup):
     d, video = setup
     r = cli('play', 'gesture', '--video', video, '--out', d / 'out', '--checkpoint', d / 'gesture' / 'best.pt')
     assert r.returncode == 0, r.stderr
-    assert 'gesture.mid' in r.stdout and r.stderr == ''
+    # nothing on stderr but, on a machine without FluidSynth, the one line saying the plain synthesiser plays instead
+    assert 'gesture.mid' in r.stdout
+    assert [l for l in r.stderr.splitlines() if 'using the plain synthesiser' not in l] == [], r.stderr
     song = read_midi(d / 'out' / 'gesture.mid')
     assert len(song) > 0 and song.duration <= 6.0 + 1.0                # 2 s of warm-up + 4 s of hand, a shift at most
     for f in ('gesture.wav', 'gesture.png'): assert (d / 'out' / f).stat().st_size > 0
