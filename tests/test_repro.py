@@ -44,6 +44,7 @@ def test_repro_runs_independent_stages_side_by_side(tmp_path):
     assert set(times) == set('abcd') and times['b'] >= 2
     again = subprocess.run(DS + ['repro'], cwd=d, capture_output=True, text=True)
     assert again.returncode == 0 and '4 unchanged' in again.stdout and 'ran ' not in again.stdout
+    assert 'running' not in again.stdout              # one `dvc status` up front: no stage process at all
 
 
 @pytest.mark.parametrize('jobs', ['1', '2'])
