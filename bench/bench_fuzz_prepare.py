@@ -20,27 +20,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from deep_symphony.corpora import embedded_files, read_music_file
-from deep_symphony.music import write_midi
 from deep_symphony.prepare import fuzz_corpus, load_ragged, prepared_differences
 
-SHARED = Path(__file__).resolve().parents[2] / 'shared' / 'datasets'
-SLOW_TUNE = 'X:1\nT:Slow\nM:4/4\nL:1/8\nK:C\n' + 'CDEF GABc|' * 3000 + ']\n'
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / 'tests'))
+from test_fuzz_prepare import SLOW_TUNE, real_files  # noqa: E402  (the test's material, a larger share of it)
 
-
-def real_files(d:Path) -> list[Path]:
-    d.mkdir(parents=True)
-    picks = sorted(embedded_files('folk'), key=lambda f: f[0].stat().st_size)[:60] + embedded_files('chorales')[:10]
-    out = []
-    for src, rel in picks:
-        out.append(d / rel.replace('/', '_')); shutil.copyfile(src, out[-1])
-    write_midi(read_music_file(picks[-1][0])[0].song, d / 'chorale.mid'); out.append(d / 'chorale.mid')
-    for sub, pattern, k in (('piano_midi_de/midis', '*.mid', 20), ('nottingham/MIDI', '*.mid', 60),
-                            ('nottingham/ABC_cleaned', '*.abc', 5)):
-        if (SHARED / sub).exists():
-            for f in sorted((SHARED / sub).rglob(pattern))[:k]:
-                out.append(d / f'shared_{f.name}'); shutil.copyfile(f, out[-1])
-    return out
+SHARED = ROOT.parent / 'shared' / 'datasets'
 
 
 def run_prepare(data, out, params, workers):
@@ -65,7 +51,8 @@ def main():
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp); raw = tmp / 'raw'
-        kinds = fuzz_corpus(raw, real_files(tmp / 'real'), n=a.n, seed=a.seed)
+        kinds = fuzz_corpus(raw, real_files(tmp / 'real', folk=60, chorales=10, shared=(20, 60, 5),
+                                            shared_root=SHARED), n=a.n, seed=a.seed)
         (raw / 'slow').mkdir(); (raw / 'slow' / 'slow.abc').write_text(SLOW_TUNE)
         params = tmp / 'params.yaml'
         params.write_text(f'prepare:\n  encodings: notes,events,abc\n  read_timeout: {a.timeout}\n')

@@ -17,19 +17,21 @@ from deep_symphony.prepare import FUZZ_KINDS, fuzz_corpus, load_ragged, prepared
 SLOW_TUNE = 'X:1\nT:Slow\nM:4/4\nL:1/8\nK:C\n' + 'CDEF GABc|' * 3000 + ']\n'   # music21: tens of seconds
 
 
-def real_files(d):
-    "Real material: small embedded ABC files, two chorales (MusicXML), a MIDI file; the shared datasets' when there."
+def real_files(d, folk:int=12, chorales:int=2, shared:tuple=(3, 3, 1), shared_root=SHARED):
+    """Real material: the `folk` smallest embedded ABC files, `chorales` chorales (MusicXML), a MIDI file, and
+    `shared` piano-midi.de MIDI, Nottingham MIDI and Nottingham ABC files when the shared datasets are there.
+    (`bench/bench_fuzz_prepare.py` takes its larger set from here.)"""
     d.mkdir(parents=True)
-    folk = sorted(embedded_files('folk'), key=lambda f: f[0].stat().st_size)[:12]
-    picks = folk + embedded_files('chorales')[:2]
+    picks = (sorted(embedded_files('folk'), key=lambda f: f[0].stat().st_size)[:folk]
+             + embedded_files('chorales')[:chorales])
     out = []
     for src, rel in picks:
         out.append(d / rel.replace('/', '_')); shutil.copyfile(src, out[-1])
     write_midi(read_music_file(picks[-1][0])[0].song, d / 'chorale.mid'); out.append(d / 'chorale.mid')
-    for sub, pattern, k in (('piano_midi_de/midis', '*.mid', 3), ('nottingham/MIDI', '*.mid', 3),
-                            ('nottingham/ABC_cleaned', '*.abc', 1)):
-        if (SHARED / sub).exists():
-            for f in sorted((SHARED / sub).rglob(pattern))[:k]:
+    for (sub, pattern), k in zip((('piano_midi_de/midis', '*.mid'), ('nottingham/MIDI', '*.mid'),
+                                  ('nottingham/ABC_cleaned', '*.abc')), shared):
+        if (shared_root / sub).exists():
+            for f in sorted((shared_root / sub).rglob(pattern))[:k]:
                 out.append(d / f'shared_{f.name}'); shutil.copyfile(f, out[-1])
     return out
 
