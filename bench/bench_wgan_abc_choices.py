@@ -13,10 +13,11 @@ About 3 minutes a run on 2 cores with params.yaml's CPU budget (300 steps, hidde
 import argparse, json, tempfile, time
 from pathlib import Path
 
-from deep_symphony.abc_tokens import ABCTokenizer
+from deep_symphony.abc_tokens import ABCTokenizer, tune_tokens
+from deep_symphony.chapters.wgan_abc import measure_tunes
 from deep_symphony.core import load_params
-from deep_symphony.models.seqgan import tune_openings, tune_tokens
-from deep_symphony.models.wgan_abc import measure_tunes, train_wgan_abc
+from deep_symphony.models.wgan_abc import train_wgan_abc
+from deep_symphony.prepare import tune_openings
 from deep_symphony.train import load_model
 
 gumbel = lambda tau, lr, **model: {'model': {'feedback': 'gumbel', 'tau': tau} | model, 'train': {'lr': lr}}

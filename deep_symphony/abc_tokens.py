@@ -4,17 +4,19 @@
 
 # %% auto #0
 __all__ = ['SPECIALS', 'PAD', 'BOS', 'EOS', 'UNK', 'DEFAULT_HEADER', 'CHORD_PROGRAM', 'CHORD_VELOCITY', 'split_header',
-           'tokenize_body', 'restore', 'ABCTokenizer', 'chord_part', 'harmonise']
+           'tokenize_body', 'restore', 'ABCTokenizer', 'chord_part', 'harmonise', 'decode_tune', 'abc_samples',
+           'common_header', 'tune_tokens']
 
 # %% ../nbs/03a_abc_tokens.ipynb #f039e457
 import json
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
 import numpy as np
 
-from .core import EncodingError, MusicConversionError, write_json
+from .core import EncodingError, MusicConversionError, atomic_write, write_json
 from .music import Song, make_notes, read_abc
 
 # %% ../nbs/03a_abc_tokens.ipynb #5e9e30cc
@@ -162,3 +164,38 @@ def harmonise(melody:Song, # a tune's melody (its key, metre and tempo are used 
         rows += [(p, a, min(a + bar, melody.duration)) for p in (root, root + t, root + 7)]
     a = np.array(rows, dtype=float).reshape(-1, 3)
     return Song(make_notes(a[:, 0].astype(int), a[:, 1], a[:, 2], velocity), program=program, name=name)
+
+# %% ../nbs/03a_abc_tokens.ipynb #281d64f3
+def decode_tune(tokenizer:ABCTokenizer, ids, header:list[str], name:str='', max_seconds:float=600.0) -> Song:
+    """The song of generated `ids` under `header`: empty if music21 cannot read it or its notes last beyond
+    `max_seconds` (a length like `C99999` no MIDI file can hold), without a metre MIDI cannot write."""
+    try: song = tokenizer.decode(ids, header, name=name)
+    except MusicConversionError: return Song.from_notes([], name=f'{name} (unreadable)')
+    if not np.isfinite(song.duration) or song.duration > max_seconds:
+        return Song.from_notes([], name=f'{name} (notes beyond {max_seconds:.0f} s)')
+    ts = song.time_signature
+    if ts is not None and not (1 <= ts[0] <= 255 and ts[1] in (1, 2, 4, 8, 16, 32, 64)):
+        song = song.replace(time_signature=None)
+    return song
+
+def abc_samples(tokenizer:ABCTokenizer, ids, header:str, prefix:str, abc_dir=None) -> list[Song]:
+    "Generated token rows `ids` as songs (`decode_tune`); their ABC (header restored) into `abc_dir/<prefix>_NN.abc`."
+    h = header.split('\n')
+    songs = [decode_tune(tokenizer, row, h, f'{prefix} sample {i}') for i, row in enumerate(ids)]
+    for i, row in enumerate(ids if abc_dir is not None else []):
+        with atomic_write(Path(abc_dir) / f'{prefix}_{i:02d}.abc', 'w') as f: f.write(tokenizer.decode_text(row, h))
+    return songs
+def common_header(headers:list[list[str]]) -> str:
+    "The most common unit length, metre and key of `headers`, as a header."
+    pick = lambda f, d: Counter(l for h in headers for l in h if l.startswith(f)).most_common(1)[0][0] \
+        if any(l.startswith(f) for h in headers for l in h) else d
+    return '\n'.join(['X:1', pick('L:', 'L:1/8'), pick('M:', 'M:4/4'), pick('K:', 'K:C')])
+
+def tune_tokens(ids) -> list[int]:
+    "The tokens of `ids` up to `</s>`, special tokens dropped (what BLEU and the repetition measures read)."
+    out = []
+    for i in np.asarray(ids).tolist():
+        if i == EOS: break
+        if i >= len(SPECIALS): out.append(i)
+    return out
+

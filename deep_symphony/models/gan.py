@@ -37,8 +37,8 @@ def gradient_penalty(critic, # callable: a batch of samples -> (N,) or (N, 1) sc
     if eps is None: eps = torch.rand(real.shape[0], device=real.device)
     e = eps.to(real.device, real.dtype).view(-1, *[1] * (real.dim() - 1))
     xh = (e * real.detach() + (1 - e) * fake.detach()).requires_grad_(True)
-    g, = torch.autograd.grad(critic(xh).sum(), xh, create_graph=True)
-    return ((g.flatten(1).norm(dim=1) - 1) ** 2).mean()
+    g, = torch.autograd.grad(critic(xh).float().sum(), xh, create_graph=True)
+    return ((g.float().flatten(1).norm(dim=1) - 1) ** 2).mean()
 
 def discriminator_targets(n:int, real:bool, smoothing:float=0.0, flip:float=0.0, device='cpu') -> torch.Tensor:
     "Targets of the classic discriminator: 1 − `smoothing` for real, 0 for fake; a random fraction `flip` swapped."
@@ -48,7 +48,7 @@ def discriminator_targets(n:int, real:bool, smoothing:float=0.0, flip:float=0.0,
 
 def critic_loss(kind:str, real_out, fake_out, smoothing:float=0.0, flip:float=0.0) -> torch.Tensor:
     "The critic's loss (no penalty): 'classic' logistic per output (frame, patch); 'wgan-gp' E[D(fake)] − E[D(real)]."
-    real_out, fake_out = real_out.reshape(len(real_out), -1), fake_out.reshape(len(fake_out), -1)
+    real_out, fake_out = real_out.reshape(len(real_out), -1).float(), fake_out.reshape(len(fake_out), -1).float()
     if kind == 'wgan-gp': return fake_out.mean() - real_out.mean()
     if kind == 'classic':
         yr = discriminator_targets(len(real_out), True, smoothing, flip, real_out.device)[:, None].expand_as(real_out)
@@ -58,7 +58,7 @@ def critic_loss(kind:str, real_out, fake_out, smoothing:float=0.0, flip:float=0.
 
 def generator_loss(kind:str, fake_out) -> torch.Tensor:
     "The generator's adversarial loss: −E[D(fake)] for 'wgan-gp', the non-saturating −log σ(D(fake)) for 'classic'."
-    fake_out = fake_out.reshape(len(fake_out), -1)
+    fake_out = fake_out.reshape(len(fake_out), -1).float()     # scores in fp32 under autocast too
     if kind == 'wgan-gp': return -fake_out.mean()
     if kind == 'classic': return F.binary_cross_entropy_with_logits(fake_out, torch.ones_like(fake_out))
     raise DeepSymphonyError(f'adversarial loss must be one of {", ".join(ADV_LOSSES)}, got {kind!r}')

@@ -105,7 +105,7 @@ class SeqAE(nn.Module):
         self.register_buffer('trained_steps', torch.zeros((), dtype=torch.long))  # for the ramp; saved with the weights
         self.last = {}
     def encode(self, x):                                            # x (N, 2·notes) -> c' (N, bits)
-        return torch.tanh(self.to_code(self.enc(self.embed(x))[1][-1]))
+        return torch.tanh(self.to_code(self.enc(self.embed(x))[1][-1]).float())     # fp32 under autocast too
     def continuity(self, c):                                        # c (B, K, bits)
         a, b = c[:, :-1], c[:, 1:]
         if self.config.con_mode == 'sign': d = ((torch.sign(a) - b) ** 2).sum(-1) + ((a - torch.sign(b)) ** 2).sum(-1)

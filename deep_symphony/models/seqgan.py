@@ -5,13 +5,10 @@
 # %% auto #0
 __all__ = ['PAPER_FILTERS', 'TokenLSTM', 'sample_tokens', 'sequence_nll', 'rollout_batched', 'rollout_loop',
            'discriminator_filters', 'Highway', 'HighwayCNN', 'prob_real', 'rewards', 'score_completions',
-           'SeqGANConfig', 'SeqGANData', 'SeqGANTrain', 'SeqGAN', 'decode_tune', 'abc_samples', 'fit_sequences',
-           'tune_openings', 'common_header', 'train_seqgan', 'make_oracle', 'oracle_nll', 'OracleExperiment',
-           'SeqGANChapter', 'tune_tokens', 'oracle_experiment']
+           'SeqGANConfig', 'SeqGANData', 'SeqGANTrain', 'SeqGAN', 'fit_sequences', 'train_seqgan']
 
 # %% ../../nbs/19_seqgan.ipynb #b312a37e
 import shutil
-from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -20,13 +17,21 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..abc_tokens import BOS, DEFAULT_HEADER, EOS, PAD, SPECIALS, UNK, ABCTokenizer
+from deep_symphony.abc_tokens import (
+    BOS,
+    DEFAULT_HEADER,
+    EOS,
+    PAD,
+    SPECIALS,
+    UNK,
+    ABCTokenizer,
+    abc_samples,
+    common_header,
+)
 from deep_symphony.core import (
     Check,
     DeepSymphonyError,
-    MusicConversionError,
     ParamsError,
-    atomic_write,
     check_params,
     config_from,
     fraction,
@@ -34,12 +39,12 @@ from deep_symphony.core import (
     non_negative,
     positive,
     redefault,
-    register_block,
     unit_interval,
 )
 from ..datasets import RandomWindows
+from ..generate import sample_next
 from ..music import Song
-from ..prepare import load_ragged
+from ..prepare import tune_openings
 from ..train import TrainConfig, Trainer, build, load_checkpoint, mean_loss, register_model
 
 # %% ../../nbs/19_seqgan.ipynb #395895e8
@@ -60,9 +65,6 @@ class TokenLSTM(nn.Module):
         for t in range(x.shape[1]): logits, state = self.step(x[:, t], state); out.append(logits)
         return torch.stack(out, 1)
 
-def _draw(logits, generator, temperature:float=1.0):
-    return torch.multinomial(F.softmax(logits / temperature, -1), 1, generator=generator)[:, 0]
-
 @torch.no_grad()
 def sample_tokens(policy:TokenLSTM, n:int, length:int, generator:torch.Generator|None=None, temperature:float=1.0,
                   prefix:torch.Tensor|None=None # (n, L) tokens to continue (read, not sampled)
@@ -75,14 +77,14 @@ def sample_tokens(policy:TokenLSTM, n:int, length:int, generator:torch.Generator
                                                                                                   device=dev)
     for t in range(length):
         logits, state = policy.step(tok, state)
-        tok = out[:, t] if t < L else torch.where(done, PAD, _draw(logits, generator, temperature))
+        tok = out[:, t] if t < L else torch.where(done, PAD, sample_next(logits, temperature, generator=generator))
         out[:, t] = tok; done = done | (tok == EOS)
     return out
 
 def sequence_nll(policy:TokenLSTM, seqs:torch.Tensor) -> torch.Tensor:
     "Per-sequence mean negative log-likelihood of `seqs` (B, T) (tokens up to `</s>`; `<pad>` does not count)."
     x = torch.cat([torch.full_like(seqs[:, :1], BOS), seqs[:, :-1]], 1)
-    logp = F.log_softmax(policy(x), -1).gather(2, seqs[..., None])[..., 0]
+    logp = F.log_softmax(policy(x).float(), -1).gather(2, seqs[..., None])[..., 0]
     keep = seqs != PAD
     return -(logp.masked_fill(~keep, 0)).sum(1) / keep.sum(1).clamp(min=1)
 
@@ -105,7 +107,7 @@ def rollout_batched(policy:TokenLSTM, seqs:torch.Tensor, n:int, generator:torch.
     rows = torch.arange(len(L), device=seqs.device)
     for k in range(T - 1):
         m = (T - 1 - k) * B * n                                  # rows whose completion is not finished
-        tok = torch.where(done[:m], PAD, _draw(lg[:m], generator))
+        tok = torch.where(done[:m], PAD, sample_next(lg[:m], generator=generator))
         out[rows[:m], L[:m] + k] = tok; done = done[:m] | (tok == EOS)
         if k < T - 2:
             m -= B * n                                           # the rows that just wrote position T - 1 drop out
@@ -274,7 +276,7 @@ class SeqGAN(nn.Module):
             seqs = sample_tokens(self.generator, len(real), real.shape[1])
             q = rewards(self.discriminator, self.rollout, seqs, c.rollouts)
             keep = seqs != PAD
-            logp = F.log_softmax(self.generator(torch.cat([x[:, :1], seqs[:, :-1]], 1)), -1)
+            logp = F.log_softmax(self.generator(torch.cat([x[:, :1], seqs[:, :-1]], 1)).float(), -1)
             logp = logp.gather(2, seqs[..., None])[..., 0]
             loss = -(logp * q).masked_fill(~keep, 0).sum() / keep.sum().clamp(min=1)
             self._g_step(loss, opt, grad_clip); self._update_rollout(c.rollout_update)
@@ -302,27 +304,6 @@ class SeqGAN(nn.Module):
         "Train on the opening tokens of a prepared corpus's ABC tunes (resumes from `out_dir/last.pt`)."
         return train_seqgan(prepared, out_dir, params, metrics_path, progress)
 
-# %% ../../nbs/19_seqgan.ipynb #8004e20e
-def decode_tune(tokenizer:ABCTokenizer, ids, header:list[str], name:str='', max_seconds:float=600.0) -> Song:
-    """The song of generated `ids` under `header`: empty if music21 cannot read it or its notes last beyond
-    `max_seconds` (a length like `C99999` no MIDI file can hold), without a metre MIDI cannot write."""
-    try: song = tokenizer.decode(ids, header, name=name)
-    except MusicConversionError: return Song.from_notes([], name=f'{name} (unreadable)')
-    if not np.isfinite(song.duration) or song.duration > max_seconds:
-        return Song.from_notes([], name=f'{name} (notes beyond {max_seconds:.0f} s)')
-    ts = song.time_signature
-    if ts is not None and not (1 <= ts[0] <= 255 and ts[1] in (1, 2, 4, 8, 16, 32, 64)):
-        song = song.replace(time_signature=None)
-    return song
-
-def abc_samples(tokenizer:ABCTokenizer, ids, header:str, prefix:str, abc_dir=None) -> list[Song]:
-    "Generated token rows `ids` as songs (`decode_tune`); their ABC (header restored) into `abc_dir/<prefix>_NN.abc`."
-    h = header.split('\n')
-    songs = [decode_tune(tokenizer, row, h, f'{prefix} sample {i}') for i, row in enumerate(ids)]
-    for i, row in enumerate(ids if abc_dir is not None else []):
-        with atomic_write(Path(abc_dir) / f'{prefix}_{i:02d}.abc', 'w') as f: f.write(tokenizer.decode_text(row, h))
-    return songs
-
 # %% ../../nbs/19_seqgan.ipynb #24d13d06
 def fit_sequences(model:SeqGAN, train:list[np.ndarray], valid:list[np.ndarray], out_dir, tcfg:TrainConfig,
                   metrics_path=None, progress:bool=True, evaluate=None) -> dict:
@@ -347,19 +328,6 @@ def fit_sequences(model:SeqGAN, train:list[np.ndarray], valid:list[np.ndarray], 
         shutil.copyfile(out / 'last.pt', out / '.mle.pt.tmp'); (out / '.mle.pt.tmp').replace(out / 'mle.pt')
     return Trainer(model, windows.batch, tcfg, out, evaluate, metrics_path, progress).fit()
 
-def tune_openings(prepared, split:str='train', max_tunes:int=0) -> tuple[list[np.ndarray], list[list[str]]]:
-    "`(token ids, headers)` of the ABC tunes of a prepared `split`."
-    r = load_ragged(Path(prepared) / 'abc' / split)
-    if not len(r): raise DeepSymphonyError(f'{prepared}/abc/{split}: no tunes')
-    n = min(len(r), max_tunes or len(r))
-    return [r[i].astype(np.int64) for i in range(n)], r.extra.get('headers', [DEFAULT_HEADER] * len(r))[:n]
-
-def common_header(headers:list[list[str]]) -> str:
-    "The most common unit length, metre and key of `headers`, as a header."
-    pick = lambda f, d: Counter(l for h in headers for l in h if l.startswith(f)).most_common(1)[0][0] \
-        if any(l.startswith(f) for h in headers for l in h) else d
-    return '\n'.join(['X:1', pick('L:', 'L:1/8'), pick('M:', 'M:4/4'), pick('K:', 'K:C')])
-
 def train_seqgan(prepared, out_dir, params:dict, metrics_path=None, progress:bool=True) -> dict:
     "Train the `seqgan` block's SeqGAN on a prepared corpus's ABC tunes."
     p = check_params(params, SeqGAN.params_block, 'seqgan', required=False)
@@ -371,71 +339,3 @@ def train_seqgan(prepared, out_dir, params:dict, metrics_path=None, progress:boo
     valid, _ = tune_openings(prepared, 'valid', data.eval_tunes)
     cfg = config_from(SeqGANConfig, p, vocab=tuple(vocab.itos[len(SPECIALS):]), header=common_header(headers))
     return fit_sequences(build(SeqGAN, cfg, tcfg.seed), train, valid, out_dir, tcfg, metrics_path, progress)
-
-# %% ../../nbs/19_seqgan.ipynb #5b1d5696
-def make_oracle(vocab:int=50, embed_dim:int=32, hidden:int=32, seed:int=0) -> TokenLSTM:
-    "The synthetic data source: a token LSTM with N(0, 1) weights that never ends a sequence early."
-    o = TokenLSTM(len(SPECIALS) + vocab, embed_dim, hidden, (PAD, BOS, UNK, EOS))
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for p in o.parameters(): p.copy_(torch.randn(p.shape, generator=g))
-    return o.eval()
-
-@torch.no_grad()
-def oracle_nll(oracle:TokenLSTM, policy:TokenLSTM, n:int=1000, length:int=20, seed:int=0) -> float:
-    "Mean NLL per token, under `oracle`, of `n` sequences that `policy` generates."
-    dev = policy.mask.device
-    s = sample_tokens(policy, n, length, torch.Generator(dev).manual_seed(seed))
-    return float(sequence_nll(oracle.to(dev), s).mean())
-
-@dataclass
-class OracleExperiment:
-    "The `seqgan_oracle` block: the paper's synthetic-oracle check, small (other knobs from the `seqgan` block)."
-    vocab: int = knob(50, positive, 'oracle vocabulary (the paper: 5,000)', '', tiny=10)
-    length: int = knob(20, Check(lambda v: v >= 2, 'must be at least 2'), 'tokens per sequence (the paper: 20)', '',
-                       tiny=8)
-    hidden: int = knob(32, positive, 'LSTM cells of the oracle and the generators (the paper: 32)', '', tiny=8)
-    n_train: int = knob(5000, positive, 'training sequences drawn from the oracle (the paper: 10,000)', '', tiny=200)
-    pretrain_steps: int = knob(300, positive, 'MLE steps before the adversary', '', tiny=4)
-    adversarial_steps: int = knob(60, positive, 'generator updates after pre-training, the same for both', '', tiny=2)
-    eval_samples: int = knob(1000, positive, 'generated sequences per oracle NLL', '', tiny=50)
-register_block('seqgan_oracle', OracleExperiment)
-
-@dataclass
-class SeqGANChapter:
-    "The `seqgan_chapter` block: BLEU, repetition, copying and samples of the SeqGAN chapter."
-    n_samples: int = knob(64, positive, 'generated tunes per model measured (BLEU, repetition, copying)', '', tiny=6)
-    n_rendered: int = knob(16, positive, 'tunes per model written as ABC, MIDI, WAV and piano roll', '', tiny=2)
-    temperature: float = knob(1.0, positive, 'sampling temperature', '')
-    seed: int = knob(0, None, 'seed of the samples', '')
-register_block('seqgan_chapter', SeqGANChapter)
-
-def tune_tokens(ids) -> list[int]:
-    "The tokens of `ids` up to `</s>`, special tokens dropped (what BLEU and the repetition measures read)."
-    out = []
-    for i in np.asarray(ids).tolist():
-        if i == EOS: break
-        if i >= len(SPECIALS): out.append(i)
-    return out
-
-def oracle_experiment(out_dir, params:dict, # a `seqgan` block: the adversarial knobs, the discriminator, `train`
-                      ox:OracleExperiment, progress:bool=False) -> dict:
-    """Oracle NLL of the oracle's own samples (the floor), of an MLE generator and of SeqGAN after the same generator
-    updates (`ox.pretrain_steps + ox.adversarial_steps`), and of the generator where SeqGAN's pre-training ends."""
-    p = check_params(params, SeqGAN.params_block, 'seqgan', required=False); tcfg = config_from(SeqGANTrain, p)
-    orc = make_oracle(ox.vocab, hidden=ox.hidden)
-    data = sample_tokens(orc, ox.n_train, ox.length, torch.Generator().manual_seed(1)).numpy()
-    seqs = [np.concatenate([[BOS], row]) for row in data]
-    nll = lambda m: oracle_nll(orc, m.generator, ox.eval_samples, ox.length)
-    out = {'oracle_nll_oracle': oracle_nll(orc, orc, ox.eval_samples, ox.length)}
-    for name, extra, adv in (('mle', dict(pretrain_steps=ox.pretrain_steps + ox.adversarial_steps, d_pretrain_steps=0),
-                              0), ('seqgan', dict(pretrain_steps=ox.pretrain_steps), ox.adversarial_steps)):
-        cfg = config_from(SeqGANConfig, p, seq_len=ox.length, hidden=ox.hidden, forbid_eos=True,
-                          vocab=tuple(f't{i}' for i in range(ox.vocab)), **extra)
-        steps = cfg.pretrain_steps + cfg.d_pretrain_steps + adv
-        t = replace(tcfg, steps=steps, eval_every=max(1, steps // 20), checkpoint_every=steps)
-        model = build(SeqGAN, cfg, tcfg.seed)
-        fit_sequences(model, seqs, seqs[:64], Path(out_dir) / name, t, progress=progress, evaluate=nll)
-        out[f'oracle_nll_{name}'] = nll(model)
-    pre = build(SeqGAN, cfg, 0); pre.load_state_dict(load_checkpoint(Path(out_dir) / 'seqgan' / 'mle.pt')['model'])
-    return out | {'oracle_nll_pretrained': nll(pre)}

@@ -85,8 +85,8 @@ class VelocityNet(NoteRNN):
                 lengths=None):
         "`((B, T, 2) mean and σ of velocity / 127, loss)`: the mean's squared error + the AR(1) chain's NLL."
         h = self.encode(x[..., 0], x[..., 1:])
-        mean = self.head(h)[..., 0] + 0.5
-        sigma = (self.spread(h.detach())[..., 0] - 2.0).clamp(-8.0, 1.0).exp()   # starts near 17 / 127
+        mean = self.head(h)[..., 0].float() + 0.5                 # fp32 under autocast too
+        sigma = (self.spread(h.detach())[..., 0].float() - 2.0).clamp(-8.0, 1.0).exp()   # starts near 17 / 127
         out = torch.stack([mean, sigma], -1)
         if targets is None: return out, None
         m = ~torch.isnan(targets)
