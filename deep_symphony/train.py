@@ -157,7 +157,7 @@ def build_model(name:str, config:dict) -> nn.Module:
     return cls(cls.Config(**config))
 
 def load_model(path, model_name:str|None=None, device:str='cpu') -> nn.Module:
-    "The model saved in checkpoint `path`, in eval mode."
+    "The model saved in checkpoint `path`, in eval mode; `model.data_config`: the data section it was trained on."
     ck = load_checkpoint(path, model_name); name = ck['model_name']
     try: model = build_model(name, ck['model_config'])
     except (TypeError, ValueError, DeepSymphonyError) as e:
@@ -167,6 +167,7 @@ def load_model(path, model_name:str|None=None, device:str='cpu') -> nn.Module:
     except RuntimeError as e:
         raise DeepSymphonyError(f"{path}: its weights do not fit its '{name}' model_config "
                                 f"({str(e).splitlines()[1].strip() if chr(10) in str(e) else e})") from None
+    model.data_config = ck.get('data') if isinstance(ck.get('data'), dict) else None
     return model.to(device).eval()
 
 # %% ../nbs/08_train.ipynb #7206ebe5
@@ -211,8 +212,10 @@ class Trainer:
     def __init__(self, model:nn.Module, batches:Callable[[torch.Generator, int], dict], config:TrainConfig, out_dir,
                  evaluate:Callable[[nn.Module], float]|None=None, # validation loss of a model (rank 0 only)
                  metrics_path=None, # JSON summary for DVC (rank 0)
-                 progress:bool=True):
+                 progress:bool=True,
+                 data_config=None): # the data section (a config dataclass), saved in every checkpoint
         self.model, self.batches, self.cfg, self.out = model, batches, config, Path(out_dir)
+        self.data = asdict(data_config) if data_config is not None else None
         self.evaluate, self.metrics_path, self.progress = evaluate, metrics_path, progress
         self.history: list[dict] = []; self.best_val = None; self.step = 0
     def _setup(self):
@@ -242,7 +245,8 @@ class Trainer:
         if self.rank == 0:
             save_checkpoint(self.out / name, self.model, self.opt, step=self.step, best_val=self.best_val,
                             history=history, rng=torch.get_rng_state(), train_config=asdict(self.cfg),
-                            precision=self.precision, hardware=self.hardware)
+                            precision=self.precision, hardware=self.hardware,
+                            **({'data': self.data} if self.data is not None else {}))
     def _train_step(self) -> dict:
         "One optimiser step (or one adversarial round) on the batch of this step; its record for the history."
         g = torch.Generator().manual_seed(self.cfg.seed * 1_000_003 + self.step)

@@ -6,7 +6,6 @@
 __all__ = ['GRUConfig', 'GRU', 'train_gru']
 
 # %% ../../nbs/26_tutorial_gru.ipynb #bb07398d
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,10 +15,11 @@ from torch import nn
 
 from ..core import check_params, config_from, fraction, knob, positive
 from ..datasets import IGNORE_INDEX, EventWindows, WindowData
-from ..encoders import EventEncoder
+from ..encoders import EventEncoder, EventSpec
+from ..evaluate.nll import events_nll
 from ..generate import Sampling, check_sampling, generate, release_held_notes, sampling_options
 from ..music import Song
-from ..prepare import load_ragged
+from ..prepare import event_spec, load_ragged
 from ..train import TrainConfig, Trainer, build, register_model, train_config
 
 # %% ../../nbs/26_tutorial_gru.ipynb #8d06f040
@@ -30,10 +30,11 @@ class GRUConfig:
     hidden: int = knob(256, positive, 'GRU cells per layer', tiny=32)
     layers: int = knob(1, positive, 'GRU layers', tiny=1)
     dropout: float = knob(0.1, fraction, 'before the softmax', tiny=0.0)
-    vocab_size: int = 388                         # from the prepared encoder, not a knob
-    steps_per_second: int = 100; max_shift_steps: int = 100; velocity_bins: int = 32
-    def encoder(self) -> EventEncoder:
-        return EventEncoder(self.steps_per_second, self.max_shift_steps, self.velocity_bins)
+    events: EventSpec = EventSpec()    # the event encoding: from the prepared corpus, not a knob
+    def __post_init__(self): self.events = EventSpec.of(self.events, 'gru model_config.events')
+    @property
+    def vocab_size(self) -> int: return self.events.vocab_size
+    def encoder(self) -> EventEncoder: return self.events.encoder()
 
 # %% ../../nbs/26_tutorial_gru.ipynb #6ddac8c7
 @register_model
@@ -83,11 +84,9 @@ def train_gru(prepared, out_dir, params:dict, metrics_path=None, progress:bool=T
     "Train a `GRU` on `prepared/events` with the shared windows and trainer; validation: nats per event."
     p = check_params(params, GRU.params_block, 'gru', required=False)
     tcfg, data = train_config(p, 'gru'), config_from(WindowData, p)
-    e = json.loads((Path(prepared) / 'events' / 'encoder.json').read_text())
-    enc = EventEncoder(e['steps_per_second'], e['max_shift_steps'], e['velocity_bins'])
-    model = build(GRU, config_from(GRUConfig, p, vocab_size=enc.vocab_size, **{k: e[k] for k in
-                  ('steps_per_second', 'max_shift_steps', 'velocity_bins')}), tcfg.seed)
-    windows = EventWindows(load_ragged(Path(prepared) / 'events' / 'train'), data.window, data.transpose, enc=enc)
-    from deep_symphony.models.charrnn import charrnn_validation  # the Char-RNN's measure: comparable numbers
-    val = charrnn_validation(prepared, False, data.window, data.eval_songs)
-    return Trainer(model, windows.batch, tcfg, out_dir, val, metrics_path, progress).fit()
+    spec = event_spec(prepared)                 # the encoding the corpus was prepared with
+    model = build(GRU, config_from(GRUConfig, p, events=spec), tcfg.seed)
+    windows = EventWindows(load_ragged(Path(prepared) / 'events' / 'train'), data.window, data.transpose,
+                           enc=spec.encoder())
+    val = events_nll(prepared, False, data.window, data.eval_songs)    # the Char-RNN's measure: comparable numbers
+    return Trainer(model, windows.batch, tcfg, out_dir, val, metrics_path, progress, data_config=data).fit()
