@@ -269,8 +269,7 @@ class Trainer:
     def _validate(self, rec:dict):
         "Add the validation loss to `rec`; a new best writes `best.pt` (its history ending with `rec`)."
         # NCCL needs it on the GPU
-        with self.autocast(): v = self.evaluate(self.model) if self.rank == 0 else 0.0
-        val = torch.tensor(v, dtype=torch.float64, device=self.dev)
+        val = torch.tensor(self.evaluate(self.model) if self.rank == 0 else 0.0, dtype=torch.float64, device=self.dev)
         if self.world > 1: dist.broadcast(val, 0)
         rec['val_loss'] = float(val)
         if self.best_val is None or rec['val_loss'] < self.best_val:

@@ -5,6 +5,7 @@ import pytest
 import torch
 from conftest import run_cli
 
+from deep_symphony.encoders import RollSpec
 from deep_symphony.models.dcrnn import compose, form, train_dcrnn
 from deep_symphony.models.gan import RollWindows, gradient_penalty
 from deep_symphony.models.pix2pix import Pix2Pix, Pix2PixConfig, drop_notes, note_f1
@@ -80,7 +81,7 @@ def test_pix2pix_facade_and_restoration_contract(tiny):
     f = drop_notes(x, 0.5, torch.Generator().manual_seed(0))
     assert (f <= x).all() and f.sum() < x.sum()
     for a, b in zip(f.numpy(), x.numpy()): assert note_f1(a, b)['precision'] == 1.0
-    m = Pix2Pix(Pix2PixConfig(channels=4, frames=32)).eval()
+    m = Pix2Pix(Pix2PixConfig(channels=4, roll=RollSpec(32, 8.0, 0, 127))).eval()
     with torch.no_grad(): out = m.generator(f).numpy()
     assert ((out > 0.5) >= (f.numpy() > 0.5)).all()   # every facade cell survives (notes may merge with added cells)
 

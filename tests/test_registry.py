@@ -13,6 +13,7 @@ from torch import nn
 
 from deep_symphony.cli import main
 from deep_symphony.core import knob, positive, tiny_params
+from deep_symphony.encoders import RollSpec
 from deep_symphony.music import Song, read_midi
 from deep_symphony.prepare import prepare_tiny
 from deep_symphony.train import MODELS, TrainConfig, Trainer, build, registered_models, train_config
@@ -74,7 +75,7 @@ def test_bad_model_option_and_checkpoint_are_one_line(corpus, tmp_path):
                    "a 'wgan' checkpoint, not a 'dcrnn' one")
     from deep_symphony.models.pix2pix import Pix2Pix, Pix2PixConfig
     from deep_symphony.train import save_checkpoint
-    save_checkpoint(tmp_path / 'p.pt', Pix2Pix(Pix2PixConfig(channels=4, frames=32)))
+    save_checkpoint(tmp_path / 'p.pt', Pix2Pix(Pix2PixConfig(channels=4, roll=RollSpec(32, 8.0, 0, 127))))
     # no source given and no prepared corpus to take one from
     one_line_error(run_cli('generate', 'pix2pix', '--checkpoint', tmp_path / 'p.pt', '--out', tmp_path / 'o',
                            cwd=tmp_path), '--source', 'no prepared/notes/valid')

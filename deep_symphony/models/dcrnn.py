@@ -15,7 +15,8 @@ from torch import nn
 
 from ..core import Check, DeepSymphonyError, knob, positive, redefault
 from ..features import preset
-from .gan import Adversarial, AdversarialConfig, RollCNNCritic, RollData
+from ..encoders import RollSpec
+from .gan import Adversarial, RollCNNCritic, RollConfig, RollData
 from ..train import TrainConfig, register_model
 
 # %% ../../nbs/17_dcrnn.ipynb #3fe214c9
@@ -33,7 +34,7 @@ def pitch_class_condition(roll:torch.Tensor, min_pitch:int) -> torch.Tensor:
 CONTROLLED = 8   # noise entries a controller sets: the Myo armband's 8 EMG channels
 
 @dataclass
-class DCRNNConfig(AdversarialConfig):
+class DCRNNConfig(RollConfig):
     "DCRNN: shapes of both RNNs, the strip deconvolution, the condition, and the window."
     noise_dim: int = knob(32, Check(lambda v: v >= CONTROLLED, f'must be >= {CONTROLLED} (the controlled entries)'),
                           'noise entries: the first 8 a controller may set (the Myo), the rest drawn per session')
@@ -46,15 +47,14 @@ class DCRNNConfig(AdversarialConfig):
     kernel: int = knob(25, positive, 'semitones a chord shape spans')
     condition: bool = knob(True, None, 'a 12-d scale condition (C major, ...)')
     critic_hidden: int = knob(32, positive, 'first-layer channels of the CNN critic', tiny=4)
-    frames: int = 96               # the window (from the `data` section): a multiple of 3 * structure_steps
-    fps: float = 8.0; min_pitch: int = 36; max_pitch: int = 99
+    roll: RollSpec = RollSpec(96)  # the window (from the `data` section): frames a multiple of 3 * structure_steps
 
 class DCRNNGenerator(nn.Module):
     def __init__(self, c:DCRNNConfig):
         super().__init__()
-        self.c = c; P = c.max_pitch - c.min_pitch + 1; cd = 12 if c.condition else 0
-        if c.frames % (3 * c.structure_steps):
-            raise DeepSymphonyError(f'frames {c.frames} is not a multiple of 3 x structure_steps {c.structure_steps}')
+        self.c = c; P = c.roll.pitches; cd = 12 if c.condition else 0; nf = c.roll.frames
+        if nf % (3 * c.structure_steps):
+            raise DeepSymphonyError(f'frames {nf} is not a multiple of 3 x structure_steps {c.structure_steps}')
         if not 1 <= c.kernel <= P: raise DeepSymphonyError(f'kernel {c.kernel} must lie in 1..{P} (the pitch range)')
         self.rnn_a = nn.GRU(c.noise_dim + cd, c.hidden_a, batch_first=True)
         self.to_structure = nn.Linear(c.hidden_a, c.structure_dim)
@@ -71,12 +71,12 @@ class DCRNNGenerator(nn.Module):
         "`(probabilities (B, frames, pitches), RNNb state)`; pass `state` on to continue a song."
         c = self.c; B = z.shape[0]
         s = self.structure(z, cond).repeat(1, 3, 1)                   # the structure, three times
-        per = c.frames // s.shape[1]; up = s.repeat_interleave(per, 1)   # (B, frames, structure_dim)
-        phase = (torch.arange(c.frames, device=z.device) % per).float().div(per)[None, :, None].expand(B, -1, 1)
-        inp = [up, phase] + ([cond[:, None].expand(-1, c.frames, -1)] if cond is not None else [])
+        nf = c.roll.frames; per = nf // s.shape[1]; up = s.repeat_interleave(per, 1)   # (B, frames, structure_dim)
+        phase = (torch.arange(nf, device=z.device) % per).float().div(per)[None, :, None].expand(B, -1, 1)
+        inp = [up, phase] + ([cond[:, None].expand(-1, nf, -1)] if cond is not None else [])
         h, state = self.rnn_b(torch.cat(inp, -1), state)
-        strip = self.to_strip(h).reshape(B * c.frames, c.channels, self.positions)
-        return torch.sigmoid(self.deconv(strip)).reshape(B, c.frames, -1), state
+        strip = self.to_strip(h).reshape(B * nf, c.channels, self.positions)
+        return torch.sigmoid(self.deconv(strip)).reshape(B, nf, -1), state
 
 @dataclass
 class DCRNNData(RollData):
@@ -93,12 +93,13 @@ class DCRNN(Adversarial):
                                              'the rest drawn from --seed (default: all random per sample)')}
     def __init__(self, config:DCRNNConfig):
         super().__init__(); self.config = c = config
-        P = c.max_pitch - c.min_pitch + 1; self.sample_shape = (c.frames, P)
+        P = c.roll.pitches; self.sample_shape = (c.roll.frames, P)
         self.generator = DCRNNGenerator(c)
-        self.critic = RollCNNCritic(c.frames, P, c.critic_hidden, 12 if c.condition else 0, min_pitch=c.min_pitch)
+        self.critic = RollCNNCritic(c.roll.frames, P, c.critic_hidden, 12 if c.condition else 0,
+                                    min_pitch=c.roll.min_pitch)
         self._init_adversarial()
     def real(self, batch):
-        x = batch['x']; return x, (pitch_class_condition(x, self.config.min_pitch) if self.config.condition else None)
+        x = batch['x']; return x, (pitch_class_condition(x, self.config.roll.min_pitch) if self.config.condition else None)
     def noise(self, n:int, generator=None):
         c = self.config; shape = (n, c.noise_dim) if c.same_noise else (n, c.structure_steps, c.noise_dim)
         return torch.randn(*shape, generator=generator).to(next(self.parameters()).device)

@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['ADV_LOSSES', 'gradient_penalty', 'discriminator_targets', 'critic_loss', 'generator_loss', 'HistoryBuffer',
-           'AdversarialConfig', 'Adversarial', 'RollWindows', 'roll_to_song', 'collapse_measures',
+           'AdversarialConfig', 'RollConfig', 'Adversarial', 'RollWindows', 'roll_to_song', 'collapse_measures',
            'roll_statistics_distance', 'FrameRNNGenerator', 'FrameRNNDiscriminator', 'RollCNNCritic', 'RollData',
-           'GANChapters', 'roll_data', 'build_gan', 'train_gan', 'gan_report']
+           'roll_data', 'build_gan', 'train_gan']
 
 # %% ../../nbs/14_gan.ipynb #e6fbe2b3
 from dataclasses import dataclass
@@ -17,9 +17,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..core import DeepSymphonyError, ParamsError, check_params, config_from, redefault, register_block
+from ..core import DeepSymphonyError, ParamsError, check_params, config_from, redefault
 from ..datasets import RandomWindows, WindowData
-from ..encoders import PianoRollEncoder
+from ..encoders import PianoRollEncoder, RollSpec
 from ..music import Song
 from ..prepare import load_ragged
 from ..train import Trainer, build, train_config
@@ -96,6 +96,12 @@ class AdversarialConfig:
     beta1: float = knob(0.5, fraction, "Adam's beta1 of both players", 'adversarial')
     beta2: float = knob(0.9, fraction, "Adam's beta2 of both players", 'adversarial')
 
+@dataclass
+class RollConfig(AdversarialConfig):
+    "A piano-roll GAN's config: the adversarial knobs and its window (`roll`, made from the `data` section)."
+    roll: RollSpec = RollSpec()
+    def __post_init__(self): self.roll = RollSpec.of(self.roll, f'{type(self).__name__}.roll')
+
 class Adversarial(nn.Module):
     """Base of the GANs: subclasses build `self.generator` and `self.critic` and define `fake(n, cond)` and
     `sample_rolls(n, seed, **options)`; `real(batch)` may be overridden."""
@@ -109,7 +115,7 @@ class Adversarial(nn.Module):
     def checkpoint(cls, **_) -> str: return f'models/{cls.name}/best.pt'
     def roll_encoder(self) -> PianoRollEncoder:
         "The piano-roll encoder of the windows this model reads and writes."
-        c = self.config; return PianoRollEncoder(c.fps, c.min_pitch, c.max_pitch)
+        return self.config.roll.encoder()
     def sample_songs(self, n:int, seed:int|None=None, **options) -> list[Song]:
         "`n` generated rolls (`sample_rolls`) as songs."
         enc, rolls = self.roll_encoder(), self.sample_rolls(n, seed, **options)
@@ -233,20 +239,15 @@ class RollData:
     max_songs: int = knob(0, non_negative, 'training songs used (0 = all)', 'data')
     eval_windows: int = knob(64, positive, 'fixed validation windows', 'data', tiny=8)
     include: str = knob('', None, "only songs whose name starts with this ('' = all; 'chorales/')", 'data')
+    @property
+    def spec(self) -> RollSpec:
+        "The window as the model's config holds it."
+        return RollSpec(self.frames, self.fps, self.min_pitch, self.max_pitch)
     def windows(self, prepared, split:str='train') -> RollWindows:
         "The windows of a prepared `split` (training ones transposed and limited to `max_songs`)."
         train = split == 'train'
         return RollWindows(prepared, split, self.frames, self.fps, self.min_pitch, self.max_pitch,
                            self.transpose if train else 0, self.max_songs if train else 0, self.include)
-
-@dataclass
-class GANChapters:
-    "The `gan_chapters` block: samples and metrics of the piano-roll GAN chapters."
-    n_samples: int = knob(16, positive, 'windows per model for the collapse measures (the first 4 are rendered)', '')
-    seed: int = knob(0, None, 'seed of the samples', '')
-    song_crop: int = knob(256, Check(lambda v: v > 0 and v % 16 == 0, 'must be a positive multiple of 16'),
-                          'Pix2Pix: crop length when restoring a whole song (128, 256 or 512)', '')
-register_block('gan_chapters', GANChapters)
 
 def roll_data(cls) -> type:
     "The `RollData` class (the `data` section) in GAN class `cls`'s params block."
@@ -256,8 +257,7 @@ def build_gan(cls, params:dict, block:str):
     "`(model, checked params)`: a `cls` GAN from a params block (knobs + `data` window fields), seeded by `train.seed`."
     p = check_params(params, cls.params_block, block, required=False); d = config_from(roll_data(cls), p)
     if d.min_pitch > d.max_pitch: raise ParamsError(f'{block}.data: min_pitch {d.min_pitch} > max_pitch {d.max_pitch}')
-    window = dict(frames=d.frames, fps=d.fps, min_pitch=d.min_pitch, max_pitch=d.max_pitch)
-    return build(cls, config_from(cls.Config, p, **window), train_config(p).seed), p
+    return build(cls, config_from(cls.Config, p, roll=d.spec), train_config(p).seed), p
 
 def train_gan(model:Adversarial, prepared, out_dir, p:dict, block:str, metrics_path=None, progress:bool=True,
               batches=None, evaluate=None) -> dict:
@@ -269,20 +269,5 @@ def train_gan(model:Adversarial, prepared, out_dir, p:dict, block:str, metrics_p
         valid = d.windows(prepared, 'valid').fixed(d.eval_windows)
         def evaluate(m):
             with torch.no_grad(): fake = m.sample_rolls(len(valid)).cpu().numpy()
-            return roll_statistics_distance(fake, valid.numpy(), c.min_pitch)
-    return Trainer(model, batches, tcfg, out_dir, evaluate, metrics_path, progress).fit()
-
-# %% ../../nbs/14_gan.ipynb #3c427b2d
-def gan_report(rolls:np.ndarray, valid:np.ndarray, encoder:PianoRollEncoder, samples_dir, prefix:str,
-               rendered:int=4) -> dict:
-    "Collapse measures and statistics distance of generated `rolls` (N, T, P) vs `valid` windows; writes the samples."
-    rolls, half = np.asarray(rolls), len(valid) // 2
-    m = collapse_measures(rolls, encoder.min_pitch)
-    m['statistics_distance'] = roll_statistics_distance(rolls, valid, encoder.min_pitch)
-    m['real_statistics_distance'] = roll_statistics_distance(valid[:half], valid[half:], encoder.min_pitch)
-    from deep_symphony.render import write_samples
-    songs = [roll_to_song(r, encoder, name=f'{prefix}_{i:02d}') for i, r in enumerate(rolls)]
-    paths = write_samples(songs[:rendered], samples_dir, prefix)        # heard and seen: MIDI, WAV, PNG
-    paths += write_samples(songs[rendered:], samples_dir, prefix, wav=False, png=False, start=rendered)
-    m['midi_files'] = len(paths)
-    return m
+            return roll_statistics_distance(fake, valid.numpy(), c.roll.min_pitch)
+    return Trainer(model, batches, tcfg, out_dir, evaluate, metrics_path, progress, data_config=d).fit()

@@ -17,8 +17,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..core import Check, DeepSymphonyError, config_from, fraction, knob, non_negative, one_of, positive
-from ..encoders import roll_runs
-from .gan import Adversarial, AdversarialConfig, RollData, RollWindows, build_gan, train_gan
+from ..encoders import RollSpec, roll_runs
+from .gan import Adversarial, AdversarialConfig, RollConfig, RollData, RollWindows, build_gan, train_gan
 from ..music import Song, as_song
 from ..train import TrainConfig, register_model
 
@@ -77,7 +77,7 @@ class PatchDiscriminator(nn.Module):
         return self.net(torch.stack([facade, x], 1).transpose(2, 3)).flatten(1)
 
 @dataclass
-class Pix2PixConfig(AdversarialConfig):
+class Pix2PixConfig(RollConfig):
     loss: str = redefault(AdversarialConfig, 'loss', 'classic')
     n_critic: int = redefault(AdversarialConfig, 'n_critic', 1, tiny=None)
     beta2: float = redefault(AdversarialConfig, 'beta2', 0.999)
@@ -89,7 +89,7 @@ class Pix2PixConfig(AdversarialConfig):
                                'weight of the reconstruction loss (Pix2Pix: 100 × L1; the cells are 98 % empty)')
     drop: float = knob(0.5, Check(lambda v: 0 < v < 1, 'must lie in (0, 1)'),
                        'probability that a note is missing from the facade')
-    frames: int = 128; fps: float = 8.0; min_pitch: int = 0; max_pitch: int = 127
+    roll: RollSpec = RollSpec(128, 8.0, 0, 127)     # crops of 128 steps x every pitch (from the `data` section)
 
 @dataclass
 class Pix2PixData(RollData):
@@ -132,7 +132,7 @@ class Pix2Pix(Adversarial):
         return [enc.decode(r, o, name=f'pix2pix restoration {i}') for i, (r, o) in enumerate(outs)]
     def __init__(self, config:Pix2PixConfig):
         super().__init__(); self.config = c = config
-        self.sample_shape = (c.frames, c.max_pitch - c.min_pitch + 1)
+        self.sample_shape = (c.roll.frames, c.roll.pitches)
         self.generator, self.critic = UNet(c.channels, c.dropout), PatchDiscriminator(c.channels)
         self._init_adversarial()
     def real(self, batch):
@@ -203,9 +203,10 @@ def calibrate_threshold(model:Pix2Pix, crops, facades,
 def train_pix2pix(prepared, out_dir, params:dict, metrics_path=None, progress:bool=True) -> dict:
     "Train Pix2Pix on crops of a prepared corpus (resumes from `out_dir/last.pt`)."
     model, p = build_gan(Pix2Pix, params, 'pix2pix'); d = config_from(Pix2PixData, p)
-    c = model.config; P = c.max_pitch - c.min_pitch + 1
-    if c.frames % 16 or P % 16:
-        raise DeepSymphonyError(f'pix2pix.data: frames ({c.frames}) and the pitch range ({P}) must be multiples of 16')
+    c = model.config; w = c.roll
+    if w.frames % 16 or w.pitches % 16:
+        raise DeepSymphonyError(f'pix2pix.data: frames ({w.frames}) and the pitch range ({w.pitches}) must be multiples '
+                                'of 16')
     train, valid = d.windows(prepared, 'train'), d.windows(prepared, 'valid')
     crops, facades = facade_pairs(valid, d.eval_windows, c.drop)
     @torch.no_grad()

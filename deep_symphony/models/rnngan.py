@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import torch
 
 from ..core import DeepSymphonyError, knob, one_of, positive, redefault
-from .gan import Adversarial, AdversarialConfig, FrameRNNDiscriminator, FrameRNNGenerator
+from .gan import Adversarial, AdversarialConfig, FrameRNNDiscriminator, FrameRNNGenerator, RollConfig
 from ..train import TrainConfig, register_model
 
 # %% ../../nbs/15_rnngan.ipynb #6508541c
@@ -19,14 +19,13 @@ from .gan import RollCNNCritic, RollData
 
 
 @dataclass
-class RollGANConfig(AdversarialConfig):
+class RollGANConfig(RollConfig):
     "An RNN generator of piano-roll windows against an RNN discriminator ('rnn') or a CNN critic ('cnn')."
     critic: str = knob('rnn', one_of('rnn', 'cnn'), "the discriminator: 'rnn' (RNN-GAN) or 'cnn' (Improved WGAN)")
     noise_dim: int = knob(32, positive, 'noise per frame', tiny=8)
     hidden: int = knob(128, positive, 'GRU units of the generator (paper scale: 256+)', tiny=16)
     layers: int = knob(2, positive, 'GRU layers of the generator')
     critic_hidden: int = knob(64, positive, 'GRU units (rnn) or first-layer channels (cnn) of the critic', tiny=8)
-    frames: int = 64; fps: float = 8.0; min_pitch: int = 36; max_pitch: int = 99   # the window (the `data` section)
 
 class RollGAN(Adversarial):
     "Frame-RNN generator + RNN or CNN critic; `sample_rolls(n)` gives (n, frames, pitches) note probabilities."
@@ -34,13 +33,13 @@ class RollGAN(Adversarial):
     generate_options = {'--frames': dict(type=int, help='frames per sample (default: the training window)')}
     def __init__(self, config:RollGANConfig):
         super().__init__(); self.config = c = config
-        P = c.max_pitch - c.min_pitch + 1; self.sample_shape = (c.frames, P)
+        P = c.roll.pitches; self.sample_shape = (c.roll.frames, P)
         self.generator = FrameRNNGenerator(c.noise_dim, c.hidden, P, c.layers)
         self.critic = (FrameRNNDiscriminator(P, c.critic_hidden) if c.critic == 'rnn'
-                       else RollCNNCritic(c.frames, P, c.critic_hidden))
+                       else RollCNNCritic(c.roll.frames, P, c.critic_hidden))
         self._init_adversarial()
     def noise(self, n:int, frames:int|None=None, generator=None):
-        return torch.randn(n, frames or self.config.frames, self.config.noise_dim,
+        return torch.randn(n, frames or self.config.roll.frames, self.config.noise_dim,
                            generator=generator).to(next(self.parameters()).device)
     def fake(self, n, cond=None): return self.generator(self.noise(n))
     @torch.no_grad()

@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['NOTES_PER_SUBSEQ', 'BOS', 'SEQAE_VOCAB', 'ABLATION_ROWS', 'EARLIER_ROWS', 'STUDY_WALK_RATES', 'SeqAEConfig',
-           'SeqAEData', 'SeqAE', 'tonic', 'to_c', 'song_subsequence_lists', 'seqae_measures', 'exact_rate',
-           'row_loss_weights', 'train_seqae', 'random_walk', 'reset_random_walk', 'SeqAEChapter', 'walk_rates',
-           'walk_song', 'longest_repeated_block']
+           'SeqAEData', 'SeqAEFourNotes', 'SeqAE', 'tonic', 'to_c', 'song_subsequence_lists', 'seqae_measures',
+           'exact_rate', 'row_loss_weights', 'train_seqae', 'random_walk', 'reset_random_walk', 'walk_rates',
+           'walk_song']
 
 # %% ../../nbs/12_seqae.ipynb #68143a38
 from dataclasses import dataclass
@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..core import DeepSymphonyError, check_params, config_from, register_block, unit_interval, write_json
+from ..core import DeepSymphonyError, check_params, config_from, write_json
 from ..datasets import RandomWindows, WindowData
 from ..encoders import SubsequenceEncoder
 from ..features import key_histogram, pitch_class_histogram
@@ -63,6 +63,13 @@ class SeqAEData(WindowData):
     window: int = redefault(WindowData, 'window', 8, tiny=4)
     transpose: int = redefault(WindowData, 'transpose', 2, tiny=0)
 
+@dataclass
+class SeqAEFourNotes:
+    "The training length of a model at 4 notes per subsequence, the study's (the `four_notes` section)."
+    steps: int = knob(1000, positive, 'optimiser steps (a 4-note step costs ~3 one-note steps)', 'four_notes',
+                      tiny=20)
+    ramp_steps: int = knob(400, non_negative, 'its ramp of L_con, L_q and the code noise', 'four_notes', tiny=10)
+
 class _Decoder(nn.Module):
     def __init__(self, c:SeqAEConfig):
         super().__init__()
@@ -86,7 +93,7 @@ class _Decoder(nn.Module):
 @register_model
 class SeqAE(nn.Module):
     "Encoder GRU -> 16-d code -> two decoder GRUs (on the code and on its signs)."
-    name = 'seqae'; Config = SeqAEConfig; params_block = (SeqAEConfig, SeqAEData, TrainConfig)
+    name = 'seqae'; Config = SeqAEConfig; params_block = (SeqAEConfig, SeqAEData, SeqAEFourNotes, TrainConfig)
     train_options = {'--row': dict(choices=ABLATION_ROWS + EARLIER_ROWS, default='continuous',
                                    help='the ablation row (its loss weights)')}
     generate_options = {
@@ -241,6 +248,10 @@ def row_loss_weights(row:str, loss:dict) -> dict:
 def train_seqae(prepared, out_dir, params:dict, row:str='continuous', metrics_path=None, progress:bool=True) -> dict:
     "Train one SeqAE ablation row on a prepared corpus, resuming `out_dir/last.pt`; returns its summary and measures."
     p = check_params(params, SeqAE.params_block, 'seqae', required=False)
+    if config_from(SeqAEConfig, p).notes == 4:        # the study's subsequences: their own training length
+        four = config_from(SeqAEFourNotes, p)
+        p = p | {'train': p.get('train', {}) | {'steps': four.steps},
+                 'loss': p.get('loss', {}) | {'ramp_steps': four.ramp_steps}}
     tcfg, data = train_config(p, 'seqae'), config_from(SeqAEData, p)
     model = build(SeqAE, config_from(SeqAEConfig, p | {'loss': row_loss_weights(row, p.get('loss', {}))}), tcfg.seed)
     (train, _), (valid, _) = [song_subsequence_lists(prepared, s, model.config.notes, model.config.tonic_c)
@@ -248,9 +259,9 @@ def train_seqae(prepared, out_dir, params:dict, row:str='continuous', metrics_pa
     if data.eval_songs: valid = valid[:data.eval_songs]
     windows = RandomWindows(train, data.window, data.transpose, model.config.encoder())
     def val(m): r = seqae_measures(m, valid); return r['rec'] + r['rec_bin']
-    summary = Trainer(model, windows.batch, tcfg, out_dir, val, None, progress).fit()
+    summary = Trainer(model, windows.batch, tcfg, out_dir, val, None, progress, data_config=data).fit()
     summary |= {'row': row} | seqae_measures(load_model(Path(out_dir) / 'best.pt', 'seqae'), valid)
-    if metrics_path: write_json(metrics_path, {k: v for k, v in summary.items() if k != 'tokens_per_s'})
+    if metrics_path: write_json(metrics_path, {k: v for k, v in summary.items() if not k.endswith('_per_s')})
     return summary
 
 # %% ../../nbs/12_seqae.ipynb #4ec38a19
@@ -296,19 +307,6 @@ def reset_random_walk(theme:np.ndarray, steps:int, flips:float=2.0, p_return:flo
 
 STUDY_WALK_RATES = {'jump': 0.05, 'p_return': 0.3, 'p_store': 0.05, 'every': 4}   # the study's, steps of 4 notes
 
-@dataclass
-class SeqAEChapter:
-    "The `seqae_chapter` block: the ablation tables and the walks of `nbs/51_seqae_chapter.ipynb` (4-note steps)."
-    n_walks: int = knob(4, positive, 'samples per kind of walk', '')
-    walk_steps: int = knob(48, positive, 'subsequences per walk', '')
-    flips: float = knob(2.0, positive, "mean bits flipped per step (the study's 2)", '')
-    jump: float = knob(0.05, unit_interval, 'random walk: probability of a whole-code jump per step', '')
-    p_return: float = knob(0.3, unit_interval, 'reset walk: probability of returning to the theme at a decision', '')
-    p_store: float = knob(0.05, unit_interval, 'reset walk: probability of storing the current code as theme', '')
-    every: int = knob(4, positive, 'reset walk: steps between decisions', '')
-    seed: int = knob(0, None, 'seed of the walks', '')
-register_block('seqae_chapter', SeqAEChapter)
-
 def walk_rates(notes:int) -> dict:
     """The study's walk for steps of `notes` notes: the same jump rate per note (`1 − (1 − 0.05)^(notes/4)`) and a
     reset decision every 16 notes (the study's 4 steps of 4 notes), with the study's return and store probabilities."""
@@ -320,11 +318,3 @@ def walk_song(model:SeqAE, codes:np.ndarray, name:str='') -> tuple[Song, np.ndar
     subs = model.decode_codes(codes, binary=True)
     return model.config.encoder().decode(subs, name=name), subs
 
-def longest_repeated_block(subs:np.ndarray) -> int:
-    "The longest run of consecutive subsequences that occurs twice (at different positions) in `subs`."
-    rows, best = [tuple(r) for r in np.asarray(subs).tolist()], 0
-    for k in range(1, len(rows)):
-        blocks = [tuple(rows[i:i + k]) for i in range(len(rows) - k + 1)]
-        if len(set(blocks)) == len(blocks): break
-        best = k
-    return best
