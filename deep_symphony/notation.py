@@ -4,12 +4,11 @@
 
 # %% auto #0
 __all__ = ['STEPS_PER_QUARTER', 'PIECE_FIELDS', 'abc_tempo', 'abc_meter', 'grid_fit', 'estimate_bpm', 'note_order',
-           'note_features', 'beat_alignment', 'bar_share', 'sheet_music']
+           'note_features', 'beat_alignment', 'bar_share']
 
 # %% ../nbs/03c_notation.ipynb #e1f4e7f3
 import re
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 
@@ -81,38 +80,3 @@ def bar_share(true_gaps:np.ndarray, pred_gaps:np.ndarray, bar:int) -> tuple[int,
     firsts = [int(np.argmax(pos >= k * bar)) for k in range(int(pos[-1] // bar) + 1) if (pos == k * bar).any()]
     ok = sum(ppos[b] - ppos[a] == pos[b] - pos[a] for a, b in zip(firsts, firsts[1:]))
     return int(ok), max(len(firsts) - 1, 0)
-
-# %% ../nbs/03c_notation.ipynb #7ea9a44a
-def sheet_music(song:Song, stem, # the output path without suffix (`stem.png` is written)
-                bpm:float, seconds:float=10.0, divisions:int=4) -> Path:
-    "The opening `seconds` of `song` engraved as `stem.png` (music21 → LilyPond), or a piano roll without LilyPond."
-    import logging
-    import shutil
-    import subprocess
-    import tempfile as tf
-
-    from deep_symphony.music import slice_song, write_midi
-    from deep_symphony.render import save_piano_roll
-    stem = Path(stem); stem.parent.mkdir(parents=True, exist_ok=True)
-    part = slice_song(song, 0, seconds).replace(tempo=bpm)
-    roll = lambda why: save_piano_roll(part, stem.with_suffix('.png'), title=f'{stem.name}: piano roll ({why})')
-    if shutil.which('lilypond') is None: return roll('LilyPond is not installed')
-    import music21
-    with tf.TemporaryDirectory() as tmp:
-        try:
-            mid = write_midi(part, Path(tmp) / 'in.mid')
-            score = music21.converter.parse(str(mid), quantizePost=True, quarterLengthDivisors=(divisions,))
-            ly = Path(score.write('lily', fp=str(Path(tmp) / 'sheet.ly')))
-            r = subprocess.run(['lilypond', '--png', '-dresolution=100', '-o', str(Path(tmp) / 'sheet'), str(ly)],
-                               capture_output=True, text=True, timeout=300)
-            pages = sorted(Path(tmp).glob('sheet*.png'))
-            if r.returncode != 0 or not pages: raise RuntimeError((r.stderr.strip().splitlines() or ['no PNG'])[-1])
-            from PIL import Image, ImageOps
-            with Image.open(pages[0]) as im:                      # the page, cropped to the music and a margin
-                im = im.convert('L'); box = ImageOps.invert(im).getbbox() or (0, 0, *im.size)
-                box = (max(box[0] - 10, 0), max(box[1] - 10, 0), box[2] + 10, box[3] + 10)
-                im.crop(box).save(stem.with_suffix('.png'))
-        except Exception as e:
-            logging.getLogger('deep_symphony').warning('%s: LilyPond failed (%s); a piano roll instead', stem, e)
-            return roll('LilyPond failed')
-    return stem.with_suffix('.png')

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['SAMPLE_RATE', 'SOUNDFONT_DIRS', 'PREFERRED_SOUNDFONTS', 'ACCOMPANIMENT', 'find_soundfont', 'fluidsynth_available',
            'plain_synth', 'to_midi', 'synthesize', 'write_wav', 'read_wav', 'plot_piano_roll', 'save_piano_roll',
-           'render', 'read_sample', 'write_samples', 'RenderCorpus']
+           'sheet_music', 'render', 'read_sample', 'write_samples', 'RenderCorpus']
 
 # %% ../nbs/05_render.ipynb #1c639f2f
 import json
@@ -135,6 +135,40 @@ def save_piano_roll(song:Song, path, title:str|None=None, dpi:int=100, accompani
     plot_piano_roll(song, ax, title, accompaniment=accompaniment); fig.tight_layout()
     with atomic_write(path) as f: fig.savefig(f, format='png', dpi=dpi)
     return Path(path)
+
+# %% ../nbs/05_render.ipynb #2f3a8f11
+def sheet_music(song:Song, stem, # the output path without suffix (`stem.png` is written)
+                bpm:float, seconds:float=10.0, divisions:int=4) -> Path:
+    "The opening `seconds` of `song` engraved as `stem.png` (music21 → LilyPond), or a piano roll without LilyPond."
+    import logging
+    import shutil
+    import subprocess
+    import tempfile as tf
+
+    from deep_symphony.music import slice_song, write_midi
+    stem = Path(stem); stem.parent.mkdir(parents=True, exist_ok=True)
+    part = slice_song(song, 0, seconds).replace(tempo=bpm)
+    roll = lambda why: save_piano_roll(part, stem.with_suffix('.png'), title=f'{stem.name}: piano roll ({why})')
+    if shutil.which('lilypond') is None: return roll('LilyPond is not installed')
+    import music21
+    with tf.TemporaryDirectory() as tmp:
+        try:
+            mid = write_midi(part, Path(tmp) / 'in.mid')
+            score = music21.converter.parse(str(mid), quantizePost=True, quarterLengthDivisors=(divisions,))
+            ly = Path(score.write('lily', fp=str(Path(tmp) / 'sheet.ly')))
+            r = subprocess.run(['lilypond', '--png', '-dresolution=100', '-o', str(Path(tmp) / 'sheet'), str(ly)],
+                               capture_output=True, text=True, timeout=300)
+            pages = sorted(Path(tmp).glob('sheet*.png'))
+            if r.returncode != 0 or not pages: raise RuntimeError((r.stderr.strip().splitlines() or ['no PNG'])[-1])
+            from PIL import Image, ImageOps
+            with Image.open(pages[0]) as im:                      # the page, cropped to the music and a margin
+                im = im.convert('L'); box = ImageOps.invert(im).getbbox() or (0, 0, *im.size)
+                box = (max(box[0] - 10, 0), max(box[1] - 10, 0), box[2] + 10, box[3] + 10)
+                im.crop(box).save(stem.with_suffix('.png'))
+        except Exception as e:
+            logging.getLogger('deep_symphony').warning('%s: LilyPond failed (%s); a piano roll instead', stem, e)
+            return roll('LilyPond failed')
+    return stem.with_suffix('.png')
 
 # %% ../nbs/05_render.ipynb #3a8799e9
 def render(song:Song|str|Path, # a song or a MIDI file

@@ -168,7 +168,7 @@ def test_sheet_music_engraves_or_falls_back_to_a_piano_roll(tmp_path, monkeypatc
 
     from PIL import Image
 
-    from deep_symphony.notation import sheet_music
+    from deep_symphony.render import sheet_music
     song = Song.from_notes([(60 + i % 8, i * 0.25, i * 0.25 + 0.2, 80) for i in range(16)])
     if shutil.which('lilypond'):
         png = sheet_music(song, tmp_path / 'sheet', 120.0, 4.0)

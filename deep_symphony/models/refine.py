@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['ORDER_GAP', 'metrical_pieces', 'distort', 'rounding_rate', 'NoteRNNConfig', 'NoteRNN', 'DurationNetConfig',
            'RefineData', 'DurationNet', 'DistortedWindows', 'predict_pieces', 'duration_table', 'train_duration_net',
-           'synthetic_tunes', 'refine', 'refine_midi', 'load_refiners', 'RefineChapter']
+           'synthetic_tunes', 'refine', 'refine_midi', 'load_refiners']
 
 # %% ../../nbs/21_refine.ipynb #ccd983b5
 from dataclasses import dataclass
@@ -17,8 +17,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..core import DeepSymphonyError, between, check_params, config_from, knob, positive, register_block
-from ..datasets import RandomWindows
-from ..music import Song, as_song, make_notes
+from ..datasets import PitchColumn, RandomWindows
+from ..music import Song, as_song
 from deep_symphony.notation import (
     STEPS_PER_QUARTER,
     abc_meter,
@@ -126,14 +126,11 @@ register_block('duration_net', *DurationNet.params_block)     # a refiner, not a
 class DistortedWindows:
     "Training batches of a Duration Net: windows of pieces with stretched gaps and durations and their true classes."
     def __init__(self, pieces:list[np.ndarray], data:RefineData, max_steps:int):
-        self.windows = RandomWindows(pieces, data.window, pad=True)
+        self.windows = RandomWindows(pieces, data.window, data.transpose, PitchColumn(), pad=True)
         self.data, self.max_steps = data, max_steps
     def batch(self, generator:torch.Generator, size:int) -> dict:
-        w, lengths = self.windows.draw(generator, size); x = torch.from_numpy(w)
-        t = self.data.transpose
-        shift = torch.randint(-t, t + 1, (size, 1), generator=generator) if t else torch.zeros(size, 1)
+        w, lengths = self.windows.draw(generator, size); x = torch.from_numpy(w)       # transposed by the sampler
         valid = torch.arange(x.shape[1])[None] < torch.from_numpy(lengths)[:, None]
-        x[..., 0] = torch.where(valid, (x[..., 0] + shift).clamp(0, 127), x[..., 0])
         s = self.data.stretch; true = x[..., 1:3].clone()
         x[..., 1:3] = distort(true, generator, 1 - s, 1 + s)
         y = true.round().long().clamp(0, self.max_steps + 1)
@@ -277,20 +274,6 @@ def refine_midi(path, duration_net:DurationNet|None=None, velocity_net:nn.Module
     return refine(song.replace(notes=steady), None, velocity_net, **kw)
 
 def load_refiners(duration=None, velocity=None) -> tuple[DurationNet|None, nn.Module|None]:
-    "The trained nets from their checkpoints (None skips one)."
-    import deep_symphony.models.velocity_net  # noqa: F401  (registers the Velocity Net)
+    "The trained nets from their checkpoints (None skips one; `load_model` imports each net's module by its name)."
     return (load_model(duration, 'duration_net') if duration else None,
             load_model(velocity, 'velocity_net') if velocity else None)
-
-# %% ../../nbs/21_refine.ipynb #e45de540
-@dataclass
-class RefineChapter:
-    "The `refine_chapter` block: which samples are refined and engraved."
-    models: str = knob('charrnn,seqae,dcrnn,rnngan,wgan,seqgan,wgan_abc', None,
-                       'the sample folders (samples/<model>) refined, comma-separated', '')
-    n_per_model: int = knob(4, positive, 'samples refined per model', '', tiny=2)
-    n_sheets: int = knob(2, between(0, 100), 'models whose first sample is engraved before and after', '', tiny=1)
-    sheet_seconds: float = knob(10.0, positive, 'seconds of each sample engraved', '', tiny=4.0)
-    temperature: float = knob(1.0, between(0.0, 10.0), 'velocities: 0 plays the Velocity Net mean, 1 a draw', '')
-    seed: int = knob(0, between(0, 2**31 - 1), 'seed of the velocity draws', '')
-register_block('refine_chapter', RefineChapter)

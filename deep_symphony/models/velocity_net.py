@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..core import DeepSymphonyError, knob, positive, register_block
-from ..datasets import RandomWindows
+from ..datasets import PitchColumn, RandomWindows
 from .refine import NoteRNN, NoteRNNConfig, RefineData, _refine_parts
 from ..music import Song
 from ..notation import note_order
@@ -104,13 +104,11 @@ register_block('velocity_net', *VelocityNet.params_block)
 class VelocityWindows:
     "Training batches of a Velocity Net: windows of `(N, 10)` rows (features, then velocity / 127), transposed."
     def __init__(self, rows:list[np.ndarray], data:RefineData):
-        self.windows, self.data = RandomWindows(rows, data.window, pad=True), data
+        self.windows, self.data = RandomWindows(rows, data.window, data.transpose, PitchColumn(), pad=True), data
     def batch(self, generator:torch.Generator, size:int) -> dict:
-        w, lengths = self.windows.draw(generator, size); w = torch.from_numpy(w)
-        t = self.data.transpose
-        shift = torch.randint(-t, t + 1, (size, 1), generator=generator) if t else torch.zeros(size, 1)
+        w, lengths = self.windows.draw(generator, size); w = torch.from_numpy(w)        # transposed by the sampler
         valid = torch.arange(w.shape[1])[None] < torch.from_numpy(lengths)[:, None]
-        x = w[..., :9].clone(); x[..., 0] = (x[..., 0] + shift).clamp(0, 127)
+        x = w[..., :9].clone()
         y = torch.where(valid, w[..., 9], torch.full_like(w[..., 9], float('nan')))
         return {'x': x, 'targets': y}
 
@@ -200,4 +198,4 @@ def train_velocity_net(prepared, out_dir, params:dict, metrics_path=None, progre
           for r in velocity_rows(valid) for a in range(0, len(r), data.window)]
     evaluate = lambda m: mean_loss(m, vb, next(m.parameters()).device)
     return Trainer(model, VelocityWindows(velocity_rows(train), data).batch, tcfg, out_dir, evaluate,
-                   metrics_path, progress).fit()
+                   metrics_path, progress, data_config=data).fit()
