@@ -45,8 +45,8 @@ class TrainConfig:
     checkpoint_every: int = knob(100, positive, 'save last.pt every this many steps (and at the end)', 'train', tiny=10)
     seed: int = knob(0, None, 'seeds the model initialisation and every batch', 'train')
     device: str|None = knob(None, _device, 'None: CUDA, then MPS, then CPU', 'train')
-    precision: str = knob('auto', one_of(*PRECISIONS), 'auto: bf16 autocast where the hardware has native bf16 and '
-                          "the model gains from it (else fp32); fp32; bf16", 'train')
+    precision: str = knob('auto', one_of(*PRECISIONS), 'auto: bf16 where the hardware and the model gain, else fp32',
+                          'train')
 
 def train_config(block:dict, where:str='train') -> TrainConfig:
     "The `TrainConfig` of a params block's `train` section (bad keys raise `ParamsError` naming `where.train.key`)."

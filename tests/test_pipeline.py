@@ -52,11 +52,14 @@ def expand_stages(stages:dict) -> dict:
 
 
 def test_every_stage_runs_a_notebook_with_known_parameters():
+    "Each stage runs a notebook with parameters it declares, or the CLI (a model's default samples stage)."
     stages = yaml.safe_load((ROOT / 'dvc.yaml').read_text())['stages']
     params = yaml.safe_load((ROOT / 'params.yaml').read_text())
     assert stages
     for name, st in expand_stages(stages).items():
         cmd = st['cmd']
+        if not re.search(r'\.ipynb', cmd):
+            assert cmd.startswith('deep-symphony '), (name, cmd); continue
         nb = re.search(r'(nbs/\S+\.ipynb)', cmd).group(1)
         assert nb in st['deps'], (name, nb)
         known = parameters_of(ROOT / nb)
@@ -118,16 +121,32 @@ def notebook_code(nb_path) -> str:
     return '\n'.join(l for l in lines if not l.lstrip().startswith(('%', '!')))
 
 
+def cli_imports(command:str, root=ROOT) -> set[str]:
+    """What `deep-symphony COMMAND` imports: cli.py's module-level imports and those inside its handler `_cmd_COMMAND`
+    (the other handlers' lazy imports never run)."""
+    import ast
+    tree = ast.parse((root / 'deep_symphony' / 'cli.py').read_text())
+    handler = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == f'_cmd_{command}')
+    top = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+    return {'deep_symphony.cli'} | {m for n in top + [handler] for m in imported_modules(ast.unparse(n), 'deep_symphony')}
+
+
 def stale_dependencies(dvc_yaml, root=ROOT) -> list[str]:
     """`stage: module` for every library file a stage's notebook imports (transitively) that the stage does not
-    depend on."""
+    depend on; for a CLI stage, what its command imports (the model it names included)."""
     missing = []
     for name, st in expand_stages(yaml.safe_load(dvc_yaml.read_text())['stages']).items():
-        nb = re.search(r'(nbs/\S+\.ipynb)', st['cmd']).group(1)
         deps = [root / d for d in st.get('deps', [])]
-        code = notebook_code(root / nb)
-        exported = re.findall(r'^#\|\s*default_exp\s+(\S+)', code, re.M)       # a model notebook is its module too
-        for f in sorted(library_closure(imported_modules(code) | {f'deep_symphony.{m}' for m in exported}, root)):
+        if nb := re.search(r'(nbs/\S+\.ipynb)', st['cmd']):
+            code = notebook_code(root / nb.group(1))
+            exported = re.findall(r'^#\|\s*default_exp\s+(\S+)', code, re.M)    # a model notebook is its module too
+            names = imported_modules(code) | {f'deep_symphony.{m}' for m in exported}
+        else:
+            command, model = re.match(r'deep-symphony (\w+) ?(\w*)', st['cmd']).groups()
+            names = cli_imports(command, root) | ({f'deep_symphony.models.{model}'} if model else set())
+        closure = library_closure(names - {'deep_symphony.cli'}, root) | (
+            {root / 'deep_symphony' / 'cli.py'} if 'deep_symphony.cli' in names else set())
+        for f in sorted(closure):
             if not any(f == d or d in f.parents for d in deps): missing.append(f'{name}: {f.relative_to(root)}')
     return missing
 
@@ -161,3 +180,58 @@ def test_the_dependency_check_sees_a_missing_module(tmp_path):
     missing = stale_dependencies(tmp_path / 'dvc.yaml', tmp_path)
     assert 'x: deep_symphony/train.py' in missing and 'x: deep_symphony/datasets.py' in missing
     assert not any(m.endswith(('core.py', 'charrnn.py')) for m in missing)
+
+
+# --- the graph is written from the code, and an edit re-runs only what it touches ------------------------------------
+
+@pytest.mark.parametrize('pipeline', ['dvc.yaml', 'piano/dvc.yaml', 'emg/dvc.yaml'])
+def test_dvc_sync_would_change_nothing(pipeline):
+    "Every committed pipeline file is what `deep-symphony dvc sync` writes (deps, params, plots)."
+    from deep_symphony.pipeline import sync_pipeline
+    changed = sync_pipeline(ROOT / pipeline, write=False)
+    assert not changed, f'{pipeline}: run `deep-symphony dvc sync` (out of date: {", ".join(changed)})'
+
+
+def test_no_import_circle_in_the_library():
+    import networkx as nx
+    g = nx.DiGraph()
+    for f in (ROOT / 'deep_symphony').rglob('*.py'):
+        if f.name in ('__init__.py', '_modidx.py'): continue
+        name = '.'.join(f.relative_to(ROOT).with_suffix('').parts)
+        for m in imported_modules(f.read_text(), name.rsplit('.', 1)[0]):
+            if (mf := module_file(m)) is not None and mf.name != '__init__.py' and m != name: g.add_edge(name, m)
+    assert g.number_of_edges() > 50                                    # the graph was read
+    assert not list(nx.simple_cycles(g)), list(nx.simple_cycles(g))[:5]
+
+
+def test_training_never_depends_on_chapters_rendering_or_the_site():
+    "No `train_*` stage depends on a chapter module, the renderer, the website or the scorecard."
+    presentation = {'deep_symphony/render.py', 'deep_symphony/site.py', 'deep_symphony/evaluate/scorecard.py'}
+    for pipeline in ('dvc.yaml', 'piano/dvc.yaml', 'emg/dvc.yaml'):
+        for name, st in expand_stages(yaml.safe_load((ROOT / pipeline).read_text())['stages']).items():
+            if not name.startswith('train_'): continue
+            bad = [d for d in st['deps'] if d in presentation or d.startswith('deep_symphony/chapters/')]
+            assert not bad, (pipeline, name, bad)
+
+
+@pytest.mark.skipif(shutil.which('git') is None, reason='needs git')
+def test_editing_presentation_code_reruns_no_training(tmp_path):
+    """In a copy of the repository, a change to every chapter module, the renderer, the website and the scorecard:
+    `dvc status` lists those files among the changed dependencies of chapter stages, and of no `train_*` stage."""
+    files = subprocess.run(['git', 'ls-files'], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    for f in files:
+        if (ROOT / f).is_file(): (tmp_path / f).parent.mkdir(parents=True, exist_ok=True); shutil.copy(ROOT / f, tmp_path / f)
+    subprocess.run(['git', 'init', '-q'], cwd=tmp_path, check=True)
+    edited = sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / 'deep_symphony' / 'chapters').glob('[!_]*.py'))
+    edited += ['deep_symphony/render.py', 'deep_symphony/site.py', 'deep_symphony/evaluate/scorecard.py']
+    for f in edited:
+        with open(tmp_path / f, 'a') as fh: fh.write('\n# an edit\n')
+    r = subprocess.run([sys.executable, '-m', 'dvc', 'status', '--json'], cwd=tmp_path, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    touched = {stage: {f for entry in changes if isinstance(entry, dict)
+                       for f in entry.get('changed deps', {}) if f in edited}
+               for stage, changes in json.loads(r.stdout or '{}').items()}
+    touched = {s: fs for s, fs in touched.items() if fs}
+    assert any(s.startswith(('charrnn_chapter', 'gan_chapter', 'seqgan_chapter')) for s in touched), touched
+    assert set().union(*touched.values()) == set(edited) - {'deep_symphony/site.py'}, touched   # no stage runs the site
+    assert not [s for s in touched if s.split('@')[0].startswith('train_')], touched
