@@ -7,7 +7,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 # Test notebooks' cells flagged `fluidsynth` too when FluidSynth and a SoundFont are installed.
 NBDEV_FLAGS := $(shell ls /usr/share/sounds/sf2/*.sf2 >/dev/null 2>&1 && ldconfig -p 2>/dev/null | grep -q libfluidsynth && echo fluidsynth)
 
-.PHONY: install reproduce reproduce-piano reproduce-emg test docs data-export bench clean-venv
+.PHONY: install reproduce reproduce-piano reproduce-emg test lint export sync docs data-export bench clean-venv
 
 $(STAMP):
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -54,11 +54,25 @@ reproduce-emg: data-export
 docs: install
 	deep-symphony docs --out _docs
 
-# Every test: lint (ruff on the notebooks and the tests), the notebooks and the integration tests (pytest). The
-# notebooks `dvc repro` executes (listed from dvc.yaml) run in pytest, through papermill with FluidSynth switched off
-# (tests/test_stage_notebooks.py); nbdev_test runs every other notebook.
-test: install
-	ruff check nbs tests
+# The library from the notebooks: nbdev_export, then the wrapping and import order ruff asks of it (tools/tidy_library.py),
+# then nbdev_clean; the DVC graph from the code (`deep-symphony dvc sync`: each stage's modules, params and plots).
+export: install
+	nbdev_export
+	python tools/tidy_library.py
+	nbdev_clean
+
+sync: install
+	deep-symphony dvc sync
+
+# ruff over the library, the notebooks (ruff reads .ipynb itself), the tests, the benchmarks and the tools: unused
+# imports, import order, lines of at most 120 characters (ruff.toml).
+lint: install
+	ruff check deep_symphony nbs tests bench tools
+
+# Every test: lint, the notebooks and the integration tests (pytest). The notebooks `dvc repro` executes (listed from
+# dvc.yaml) run in pytest, through papermill with FluidSynth switched off (tests/test_stage_notebooks.py); nbdev_test
+# runs every other notebook.
+test: install lint
 	nbdev_test --n_workers 2 --skip_file_re "$$(python tests/test_stage_notebooks.py)" $(if $(NBDEV_FLAGS),--flags $(NBDEV_FLAGS))
 	pytest -q -n 2 tests
 

@@ -7,14 +7,17 @@ step at a time (target on 2 CPU cores: batch-1 streaming >= 600 events/s).
 
     python bench/bench_charrnn.py [--hidden 512 --layers 3 --embed 256 --batch 32 --window 256 --train-steps 20]
 """
-import argparse, json, tempfile, time
+import argparse
+import json
+import tempfile
+import time
 
 import torch
 import torch.nn.functional as F
 
 from deep_symphony.generate import generate
 from deep_symphony.models.charrnn import CharRNN, CharRNNConfig
-from deep_symphony.train import Trainer, TrainConfig
+from deep_symphony.train import TrainConfig, Trainer
 
 
 def bare_loop(cfg, batches, steps):
@@ -41,7 +44,8 @@ def trainer_loop(cfg, batches, steps, batch, out):
     tc = TrainConfig(steps=steps, batch_size=batch, lr=1e-3, warmup_steps=0, schedule='constant', eval_every=10**9,
                      checkpoint_every=10**9, device='cpu')
     t0 = time.perf_counter()
-    Trainer(model, lambda g, n: batches[(int(g.initial_seed()) % 1_000_003 - 1) % len(batches)], tc, out, progress=False).fit()
+    pick = lambda g, n: batches[(int(g.initial_seed()) % 1_000_003 - 1) % len(batches)]
+    Trainer(model, pick, tc, out, progress=False).fit()
     return steps * batches[0]['x'].numel() / (time.perf_counter() - t0)
 
 
@@ -69,7 +73,8 @@ def main():
     batches = [{'x': torch.randint(0, 388, (a.batch, a.window), generator=g),
                 'targets': torch.randint(0, 388, (a.batch, a.window), generator=g)} for _ in range(4)]
     bare_loop(cfg, batches, 2)                                    # warm up the kernels once
-    res = {'shape': f'{a.layers} x {a.hidden} (embed {a.embed}), batch {a.batch} x {a.window}', 'threads': torch.get_num_threads()}
+    res = {'shape': f'{a.layers} x {a.hidden} (embed {a.embed}), batch {a.batch} x {a.window}',
+           'threads': torch.get_num_threads()}
     with tempfile.TemporaryDirectory() as d:
         res['bare_tokens_per_s'] = bare_loop(cfg, batches, a.train_steps)
         res['trainer_tokens_per_s'] = trainer_loop(cfg, batches, a.train_steps, a.batch, d)

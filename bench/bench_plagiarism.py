@@ -8,7 +8,10 @@ every corpus song alone (the study's check), with the ratio of the two.
 
     python bench/bench_plagiarism.py [--prepared prepared] [--split all] [--repeat 5]
 """
-import argparse, json, statistics, time
+import argparse
+import json
+import statistics
+import time
 
 import numpy as np
 from rapidfuzz.distance import LCSseq
@@ -27,7 +30,8 @@ def make_sample(songs, n_notes=2000, seed=0):
             a = int(rng.integers(0, max(len(s) - 100, 1))); p = s.notes[a:a + 100].copy()
         else:
             k = 60; p = np.zeros(k, s.notes.dtype if parts else songs[0].notes.dtype)
-            p['pitch'] = rng.integers(40, 90, k); p['start'] = np.arange(k) * 0.2; p['end'] = p['start'] + 0.18; p['velocity'] = 80
+            p['pitch'] = rng.integers(40, 90, k); p['start'] = np.arange(k) * 0.2
+            p['end'] = p['start'] + 0.18; p['velocity'] = 80
         if not len(p): continue
         d = t - p['start'][0]; p['start'] += d; p['end'] += d; t = float(p['end'].max()) + 0.5; parts.append(p)
     notes = np.concatenate(parts)[:n_notes]
@@ -41,7 +45,8 @@ def main():
     ap.add_argument('--repeat', type=int, default=5)
     a = ap.parse_args()
     t0 = time.perf_counter(); index = corpus_index(a.prepared, a.split); build = time.perf_counter() - t0
-    songs = [s for sp in (('train', 'valid', 'test') if a.split == 'all' else (a.split,)) for s in load_songs(a.prepared, sp)]
+    splits = ('train', 'valid', 'test') if a.split == 'all' else (a.split,)
+    songs = [s for sp in splits for s in load_songs(a.prepared, sp)]
     sample = make_sample(songs)
     times = []
     for _ in range(a.repeat):
@@ -52,7 +57,8 @@ def main():
     brute = time.perf_counter() - t0
     print(json.dumps({'corpus_songs': len(index), 'corpus_notes': int(len(index.pitches)), 'sample_notes': len(sample),
                       'index_build_s': build, 'query_s_median': statistics.median(times),
-                      'brute_force_lcs_all_songs_s': brute, 'query_time_over_baseline': statistics.median(times) / brute,
+                      'brute_force_lcs_all_songs_s': brute,
+                      'query_time_over_baseline': statistics.median(times) / brute,
                       'longest_copied_run': rep['longest_copied_run']['notes'], 'lcs_source_agrees_with_brute_force':
                       rep['lcs']['source'] == index.names[best]}, indent=2))
 

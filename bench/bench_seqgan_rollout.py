@@ -7,7 +7,10 @@ read the prefix and sample the rest), both scored by the same discriminator. Tar
 
     python bench/bench_seqgan_rollout.py [--batch 16] [--length 64] [--rollouts 16] [--device cpu] [--repeat 3]
 """
-import argparse, json, statistics, time
+import argparse
+import json
+import statistics
+import time
 
 import torch
 

@@ -6,7 +6,9 @@ measured in the same run on the same batch. Target: the tricks cost at most 2x t
 
     python bench/bench_wgan_abc.py [--hidden 64] [--n-critic 5] [--batch 80] [--steps 5] [--device cpu]
 """
-import argparse, json, time
+import argparse
+import json
+import time
 
 import torch
 

@@ -10,7 +10,10 @@ below, every other value from `params.yaml`'s `wgan_abc` block) and measures 50 
 
 About 3 minutes a run on 2 cores with params.yaml's CPU budget (300 steps, hidden 64).
 """
-import argparse, json, tempfile, time
+import argparse
+import json
+import tempfile
+import time
 from pathlib import Path
 
 from deep_symphony.abc_tokens import ABCTokenizer, tune_tokens

@@ -31,6 +31,7 @@ from deep_symphony.core import (
     load_params,
 )
 
+
 # %% ../nbs/06_cli.ipynb #50a37162
 class CLIError(DeepSymphonyError): "A bad command-line argument."
 
@@ -109,11 +110,13 @@ def build_parser(models:bool=True # add `train MODEL` and `generate MODEL` (impo
         c.add_argument('--frames-per-second', type=_positive(float), default=16.0)
         if name == 'encode': c.add_argument('--no-sustain', action='store_true', help='ignore the sustain pedal (CC64)')
 
-    pc = sub.add_parser('params', help='check a params file, or add a block').add_subparsers(dest='params_command', **kw)
+    pc = sub.add_parser('params', help='check a params file, or add a block').add_subparsers(dest='params_command',
+                                                                                           **kw)
     pc.add_parser('check', help='check every params.yaml block').add_argument('file', nargs='?', default='params.yaml')
     pi = pc.add_parser('init', help="add a model's block to params.yaml, written from its knobs (defaults and docs)")
     pi.add_argument('block', help='a registered model (or another block)')
-    pi.add_argument('--file', default='params.yaml'); pi.add_argument('--print', action='store_true', help='only print it')
+    pi.add_argument('--file', default='params.yaml')
+    pi.add_argument('--print', action='store_true', help='only print it')
     dv = sub.add_parser('dvc', help="keep the DVC pipelines in step with the code").add_subparsers(dest='dvc_command',
                                                                                                    **kw)
     ds = dv.add_parser('sync', help="write every stage's library modules, params and the training curves' plots")

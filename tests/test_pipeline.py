@@ -11,13 +11,15 @@ from conftest import ROOT
 
 
 def test_nbdev_export_leaves_the_library_unchanged(tmp_path):
-    "Exporting the notebooks reproduces deep_symphony/ exactly (nobody edited the library by hand)."
-    for name in ('nbs', 'settings.ini'):
+    "`make export` (nbdev_export, then tools/tidy_library.py) gives deep_symphony/ exactly: nobody edited it by hand."
+    for name in ('nbs', 'settings.ini', 'tools', 'ruff.toml'):
         src = ROOT / name
         (shutil.copytree if src.is_dir() else shutil.copyfile)(src, tmp_path / name)
     (tmp_path / 'deep_symphony').mkdir()
     r = subprocess.run([sys.executable, '-c', 'from nbdev.doclinks import nbdev_export; nbdev_export()'], cwd=tmp_path,
                        capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run([sys.executable, 'tools/tidy_library.py'], cwd=tmp_path, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     produced = {p.relative_to(tmp_path / 'deep_symphony'): p.read_text()
                 for p in (tmp_path / 'deep_symphony').rglob('*.py')}
@@ -128,7 +130,8 @@ def cli_imports(command:str, root=ROOT) -> set[str]:
     tree = ast.parse((root / 'deep_symphony' / 'cli.py').read_text())
     handler = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == f'_cmd_{command}')
     top = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
-    return {'deep_symphony.cli'} | {m for n in top + [handler] for m in imported_modules(ast.unparse(n), 'deep_symphony')}
+    return {'deep_symphony.cli'} | {m for n in top + [handler]
+                                    for m in imported_modules(ast.unparse(n), 'deep_symphony')}
 
 
 def stale_dependencies(dvc_yaml, root=ROOT) -> list[str]:
@@ -220,7 +223,8 @@ def test_editing_presentation_code_reruns_no_training(tmp_path):
     `dvc status` lists those files among the changed dependencies of chapter stages, and of no `train_*` stage."""
     files = subprocess.run(['git', 'ls-files'], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
     for f in files:
-        if (ROOT / f).is_file(): (tmp_path / f).parent.mkdir(parents=True, exist_ok=True); shutil.copy(ROOT / f, tmp_path / f)
+        if (ROOT / f).is_file():
+            (tmp_path / f).parent.mkdir(parents=True, exist_ok=True); shutil.copy(ROOT / f, tmp_path / f)
     subprocess.run(['git', 'init', '-q'], cwd=tmp_path, check=True)
     edited = sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / 'deep_symphony' / 'chapters').glob('[!_]*.py'))
     edited += ['deep_symphony/render.py', 'deep_symphony/site.py', 'deep_symphony/evaluate/scorecard.py']
