@@ -1351,5 +1351,6 @@ d = { 'settings': { 'branch': 'main',
                                      'deep_symphony.train.register_model': ('train.html#register_model', 'deep_symphony/train.py'),
                                      'deep_symphony.train.registered_models': ('train.html#registered_models', 'deep_symphony/train.py'),
                                      'deep_symphony.train.resolve_precision': ('train.html#resolve_precision', 'deep_symphony/train.py'),
+                                     'deep_symphony.train.run_record': ('train.html#run_record', 'deep_symphony/train.py'),
                                      'deep_symphony.train.save_checkpoint': ('train.html#save_checkpoint', 'deep_symphony/train.py'),
                                      'deep_symphony.train.train_config': ('train.html#train_config', 'deep_symphony/train.py')}}}

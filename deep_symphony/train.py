@@ -6,8 +6,8 @@ self-describing checkpoints written atomically and resumed automatically, determ
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'CHECKPOINT_FORMAT', 'MODELS', 'TrainConfig', 'train_config', 'lr_at', 'native_bf16',
-           'hardware_name', 'resolve_precision', 'autocast', 'register_model', 'registered_models', 'build',
-           'save_checkpoint', 'load_checkpoint', 'build_model', 'load_model', 'mean_loss', 'MultiOptimizer',
+           'hardware_name', 'run_record', 'resolve_precision', 'autocast', 'register_model', 'registered_models',
+           'build', 'save_checkpoint', 'load_checkpoint', 'build_model', 'load_model', 'mean_loss', 'MultiOptimizer',
            'make_optimizer', 'Trainer']
 
 # %% ../nbs/08_train.ipynb #eaabf441
@@ -102,6 +102,10 @@ def hardware_name(device:str='cpu') -> str:
     flags = sorted({'amx_bf16', 'avx512_bf16'} & _cpu_flags())
     return f'{name} ({" ".join(flags)})' if flags else name
 
+def run_record(precision:str='fp32', device:str='cpu') -> dict:
+    "What a measurement ran in, for its metrics file: the precision and the processor (sampling and evaluation: fp32)."
+    return {'precision': precision, 'hardware': hardware_name(device), 'torch': torch.__version__}
+
 def resolve_precision(precision:str, # 'auto', 'fp32' or 'bf16'
                       device:str='cpu', model=None # a model (or class) whose `fp32_reason` keeps `auto` in fp32
                      ) -> str:
@@ -183,6 +187,7 @@ def load_model(path, model_name:str|None=None, device:str='cpu') -> nn.Module:
         raise DeepSymphonyError(f"{path}: its weights do not fit its '{name}' model_config "
                                 f"({str(e).splitlines()[1].strip() if chr(10) in str(e) else e})") from None
     model.data_config = ck.get('data') if isinstance(ck.get('data'), dict) else None
+    model.trained_with = {'precision': ck.get('precision', 'fp32'), 'hardware': ck.get('hardware')}
     return model.to(device).eval()
 
 # %% ../nbs/08_train.ipynb #7206ebe5

@@ -239,3 +239,35 @@ def test_editing_presentation_code_reruns_no_training(tmp_path):
     assert any(s.startswith(('charrnn_chapter', 'gan_chapter', 'seqgan_chapter')) for s in touched), touched
     assert set().union(*touched.values()) == set(edited) - {'deep_symphony/site.py'}, touched   # no stage runs the site
     assert not [s for s in touched if s.split('@')[0].startswith('train_')], touched
+
+
+def test_dvc_sync_repairs_a_stale_pipeline_to_the_committed_file(tmp_path):
+    "A stage that lost a module: `dvc sync --check` names it and fails; `dvc sync` writes back the committed file."
+    from conftest import run_cli
+    for name in ('nbs', 'deep_symphony'): shutil.copytree(ROOT / name, tmp_path / name)
+    for name in ('dvc.yaml', 'params.yaml'): shutil.copy(ROOT / name, tmp_path / name)
+    text = (ROOT / 'dvc.yaml').read_text()
+    stale = text.replace('        - deep_symphony/train.py\n', '', 1)
+    assert stale != text
+    (tmp_path / 'dvc.yaml').write_text(stale)
+    r = run_cli('dvc', 'sync', '--check', 'dvc.yaml', cwd=tmp_path)
+    assert r.returncode == 2 and 'out of date' in r.stderr and 'train_charrnn' in r.stderr, r.stderr
+    assert (tmp_path / 'dvc.yaml').read_text() == stale                   # --check changed nothing
+    r = run_cli('dvc', 'sync', 'dvc.yaml', cwd=tmp_path)
+    assert r.returncode == 0 and 'updated train_charrnn' in r.stdout, r.stderr
+    assert (tmp_path / 'dvc.yaml').read_text() == text
+
+
+def test_params_init_writes_a_block_that_checks(tmp_path):
+    from conftest import run_cli
+    from test_cli_errors import one_line_error
+    p = tmp_path / 'params.yaml'
+    p.write_text('# mine\nother: {a: 1}\n')
+    r = run_cli('params', 'init', 'gru', '--file', p)
+    assert r.returncode == 0 and 'added block gru' in r.stdout, r.stderr
+    blocks = yaml.safe_load(p.read_text())
+    assert blocks['other'] == {'a': 1} and p.read_text().startswith('# mine\n')          # nothing lost
+    assert blocks['gru']['model']['hidden'] == 256 and blocks['gru']['train']['precision'] == 'auto'
+    assert '# GRU cells per layer' in p.read_text()                                     # each knob with its doc
+    one_line_error(run_cli('params', 'init', 'gru', '--file', p), 'already has a block')
+    one_line_error(run_cli('params', 'init', 'transformer', '--file', p), "no block 'transformer'")

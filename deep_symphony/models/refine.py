@@ -103,6 +103,8 @@ def _timing_inputs(x:torch.Tensor) -> torch.Tensor:
 class DurationNet(NoteRNN):
     "BiGRU over notes: distorted gaps and durations in, their grid values (classes) out."
     name = 'duration_net'; Config = DurationNetConfig; params_block = (DurationNetConfig, RefineData, TrainConfig)
+    # `precision: auto`: fp32 (CPU autocast leaves a bidirectional GRU in fp32: bf16 only adds casts)
+    fp32_reason = 'a BiGRU, fp32 under CPU autocast: bf16 ran at 0.94x of fp32\'s steps/s (bench/bench_precision.py)'
     def __init__(self, config:DurationNetConfig): super().__init__(config, 8, 2 * (config.max_steps + 2))
     def forward(self, x, # (B, T, 4) PIECE_FIELDS with distorted gap and duration
                 targets=None, # (B, T, 2) true gap and duration classes, -100 where nothing counts

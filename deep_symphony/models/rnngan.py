@@ -69,4 +69,6 @@ class RNNGANConfig(RollGANConfig):
 class RNNGAN(RollGAN):
     "The RNN-GAN: RNN generator, RNN discriminator, classic loss by default."
     name = 'rnngan'; Config = RNNGANConfig; params_block = (RNNGANConfig, RollData, TrainConfig)
+    # `precision: auto`: fp32 (CPU autocast leaves GRU generator and discriminator in fp32: bf16 only adds casts)
+    fp32_reason = 'GRUs, fp32 under CPU autocast: bf16 ran at 0.66x of fp32\'s steps/s (bench/bench_precision.py)'
 train_rnngan = RNNGAN.fit

@@ -75,6 +75,8 @@ class VelocityNetConfig(NoteRNNConfig):
 class VelocityNet(NoteRNN):
     "BiGRU over notes: pitch, timing and chord position in; each velocity's mean and σ out, residuals AR(1)-linked."
     name = 'velocity_net'; Config = VelocityNetConfig; params_block = (VelocityNetConfig, RefineData, TrainConfig)
+    # `precision: auto`: fp32 (CPU autocast leaves a bidirectional GRU in fp32: bf16 only adds casts)
+    fp32_reason = 'a BiGRU, fp32 under CPU autocast: bf16 ran at 0.77x of fp32\'s steps/s (bench/bench_precision.py)'
     def __init__(self, config:VelocityNetConfig):
         super().__init__(config, 8, 1)
         self.spread = nn.Sequential(nn.Linear(2 * config.hidden, config.spread_hidden), nn.Tanh(),

@@ -119,6 +119,8 @@ class WGANABCData:
 class WGANABC(Adversarial):
     "The WGAN on ABC: soft-feedback GRU generator, GRU critic, curriculum / variable length / teacher helping."
     name = 'wgan_abc'; Config = WGANABCConfig; params_block = (WGANABCConfig, WGANABCData, TrainConfig)
+    # `precision: auto`: fp32 (CPU autocast leaves a GRU-cell generator and a GRU critic in fp32: bf16 only adds casts)
+    fp32_reason = 'GRUs, fp32 under CPU autocast: bf16 ran at 0.78x of fp32\'s steps/s (bench/bench_precision.py)'
     train_options = {'--row': dict(choices=tuple(ROWS), help="the ablation row's tricks (default: the params')")}
     generate_options = {'--abc-dir': dict(help='also write each tune as ABC text into this folder'),
                         '--row': dict(choices=tuple(ROWS), default='gumbel', help='the row (checkpoint) to sample')}
