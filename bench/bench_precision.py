@@ -108,18 +108,23 @@ def main():
     ap.add_argument('--models', default=','.join(RUNS))
     ap.add_argument('--out', default='bench/results/precision.json')
     ap.add_argument('--no-sampling', action='store_true', help='skip the sampling measurement')
+    ap.add_argument('--merge', action='store_true', help='keep the entries of the models not run (from --out)')
     a = ap.parse_args()
     torch.set_num_threads(1)
     registered_models(); models, results = MODELS, {}       # every model module imported, the Refine Nets too
+    if a.merge and Path(a.out).is_file():                   # a subset again: the other models' entries are kept
+        results = json.loads(Path(a.out).read_text())['models']
     out = {'cpu': hardware_name('cpu'), 'native_bf16': native_bf16('cpu'), 'threads': 1, 'torch': torch.__version__,
            'steps': a.steps, 'seeds': a.seeds,
            'rule': f'bf16 pays: median steps/s >= {MIN_SPEEDUP} x fp32; hurts: mean final loss over the seeds changed '
                    f'by more than {MAX_LOSS_CHANGE:.0%} and by more than 2 standard errors', 'models': results}
+    if a.merge and Path(a.out).is_file() and 'charrnn_sampling' in (old := json.loads(Path(a.out).read_text())):
+        out['charrnn_sampling'] = old['charrnn_sampling']
     if not a.no_sampling:
         out['charrnn_sampling'] = s = sampling(a.prepared, a.params)
         print(f"charrnn sampling: fp32 {s['fp32_events_per_s']:.0f} events/s, bf16 {s['bf16_events_per_s']:.0f} "
               f"(x{s['speedup']:.2f})", flush=True)
-    for name in a.models.split(','):
+    for name in [m for m in a.models.split(',') if m]:
         prepared = a.piano_prepared if name == 'velocity_net' else a.prepared
         if not Path(prepared).is_dir():
             results[name] = {'skipped': f'{prepared}: no such prepared folder'}; continue
@@ -133,6 +138,10 @@ def main():
               f"({v['loss_change']:.1%}; 2 SE {2 * v['difference_se']:.4f})  auto should be {v['auto_should_be']}, "
               f"is {v['auto_is']}", flush=True)
         write_json(a.out, out)
+    for name, r in results.items():                 # what `auto` does now, for every entry (merged ones too)
+        if 'auto_should_be' in r:
+            r['auto_is'] = 'fp32' if getattr(models[name], 'fp32_reason', None) else 'bf16'
+            r['fp32_reason'] = getattr(models[name], 'fp32_reason', None)
     write_json(a.out, out)
 
 

@@ -40,10 +40,13 @@ def train(corpus, name, out, extra, params, wait=True):
     return subprocess.Popen(list(map(str, cmd)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
 
 
+@pytest.mark.parametrize('precision', ['fp32', 'bf16'])
 @pytest.mark.parametrize('name,extra', CASES, ids=[c[0] for c in CASES])
-def test_sigkill_then_resume_is_bit_identical(corpus, tmp_path, name, extra):
+def test_sigkill_then_resume_is_bit_identical(corpus, tmp_path, name, extra, precision):
+    "Under either precision (bf16: autocast, where the processor has it natively or not)."
     cls = registered_models()[name]
     p = tiny_params(*cls.params_block, train={'steps': STEPS, 'eval_every': 20, 'checkpoint_every': 3,
+                                              'precision': precision,
                                               'batch_size': 4, 'seed': 1})
     (tmp_path / 'params.yaml').write_text(yaml.safe_dump({name: p}))
     full = train(corpus, name, tmp_path / 'full', extra, tmp_path / 'params.yaml')
@@ -51,6 +54,7 @@ def test_sigkill_then_resume_is_bit_identical(corpus, tmp_path, name, extra):
     hist = lambda o: [{k: v for k, v in h.items() if 'per_s' not in k and k != 'time'}
                       for h in json.loads((o / 'history.json').read_text())]
     a = load_checkpoint(tmp_path / 'full' / 'last.pt')
+    assert a['precision'] == precision and a['hardware'], (a.get('precision'), a.get('hardware'))
     for i, kill_at in enumerate(random.Random(name).sample(range(6, STEPS - 6), POINTS)):
         out = tmp_path / f'killed{i}'
         proc = train(corpus, name, out, extra, tmp_path / 'params.yaml', wait=False)

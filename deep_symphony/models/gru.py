@@ -43,8 +43,6 @@ class GRUConfig:
 class GRU(nn.Module):
     "The tutorial's model: a GRU language model over performance events."
     name = 'gru'; Config = GRUConfig; params_block = (GRUConfig, WindowData, TrainConfig)
-    # `precision: auto`: fp32 (CPU autocast leaves a GRU in fp32: bf16 only adds casts)
-    fp32_reason = 'a GRU, fp32 under CPU autocast: bf16 ran at 1.01x of fp32\'s steps/s (bench/bench_precision.py)'
     generate_options = {'--steps': dict(type=int, default=1000, help='events per sample'), **sampling_options()}
     def __init__(self, config:GRUConfig):
         super().__init__(); self.config = c = config

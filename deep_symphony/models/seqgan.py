@@ -309,7 +309,8 @@ class SeqGAN(nn.Module):
 
 # %% ../../nbs/19_seqgan.ipynb #24d13d06
 def fit_sequences(model:SeqGAN, train:list[np.ndarray], valid:list[np.ndarray], out_dir, tcfg:TrainConfig,
-                  metrics_path=None, progress:bool=True, evaluate=None) -> dict:
+                  metrics_path=None, progress:bool=True, evaluate=None,
+                  data_config=None) -> dict: # the data section, saved in the checkpoints
     "Train `model` on token sequences (each `<s>` + tokens), keeping the pre-trained generator in `out_dir/mle.pt`."
     c, T = model.config, model.config.seq_len + 1
     clip = lambda seqs: [np.asarray(s[:T], np.int64) for s in seqs]
@@ -325,11 +326,12 @@ def fit_sequences(model:SeqGAN, train:list[np.ndarray], valid:list[np.ndarray], 
         raise ParamsError(f"seqgan.train.schedule: must be 'constant' (the phases share one rate), "
                           f"got {tcfg.schedule!r}")
     if not (out / 'mle.pt').is_file():
-        Trainer(model, windows.batch, replace(tcfg, steps=c.pretrain_steps), out, evaluate, None, progress).fit()
+        Trainer(model, windows.batch, replace(tcfg, steps=c.pretrain_steps), out, evaluate, None, progress,
+                data_config=data_config).fit()
         if load_checkpoint(out / 'last.pt')['step'] != c.pretrain_steps:
             raise DeepSymphonyError(f'{out}: last.pt is past pre-training but mle.pt is missing; use a new folder')
         shutil.copyfile(out / 'last.pt', out / '.mle.pt.tmp'); (out / '.mle.pt.tmp').replace(out / 'mle.pt')
-    return Trainer(model, windows.batch, tcfg, out, evaluate, metrics_path, progress).fit()
+    return Trainer(model, windows.batch, tcfg, out, evaluate, metrics_path, progress, data_config=data_config).fit()
 
 def train_seqgan(prepared, out_dir, params:dict, metrics_path=None, progress:bool=True) -> dict:
     "Train the `seqgan` block's SeqGAN on a prepared corpus's ABC tunes."
@@ -341,4 +343,5 @@ def train_seqgan(prepared, out_dir, params:dict, metrics_path=None, progress:boo
     train, headers = tune_openings(prepared, 'train', data.max_tunes)
     valid, _ = tune_openings(prepared, 'valid', data.eval_tunes)
     cfg = config_from(SeqGANConfig, p, vocab=tuple(vocab.itos[len(SPECIALS):]), header=common_header(headers))
-    return fit_sequences(build(SeqGAN, cfg, tcfg.seed), train, valid, out_dir, tcfg, metrics_path, progress)
+    return fit_sequences(build(SeqGAN, cfg, tcfg.seed), train, valid, out_dir, tcfg, metrics_path, progress,
+                         data_config=data)

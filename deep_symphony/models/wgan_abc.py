@@ -204,4 +204,4 @@ def train_wgan_abc(prepared, out_dir, params:dict, row:str|None=None, metrics_pa
         return 1.0 - in_reference_share([tune_tokens(s) for s in m.sample_tokens(data.eval_samples, 0).cpu()],
                                         valid, (4,))[4]
     return Trainer(model, RandomWindows(train, T, dtype=np.int64).batch, tcfg, out_dir, evaluate, metrics_path,
-                   progress).fit()
+                   progress, data_config=data).fit()
