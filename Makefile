@@ -73,7 +73,7 @@ lint: install
 # dvc.yaml) run in pytest, through papermill with FluidSynth switched off (tests/test_stage_notebooks.py); nbdev_test
 # runs every other notebook.
 test: install lint
-	nbdev_test --n_workers 2 --skip_file_re "$$(python tests/test_stage_notebooks.py)" $(if $(NBDEV_FLAGS),--flags $(NBDEV_FLAGS))
+	skip="$$(python tests/test_stage_notebooks.py)" && nbdev_test --n_workers 2 --skip_file_re "$$skip" $(if $(NBDEV_FLAGS),--flags $(NBDEV_FLAGS))
 	pytest -q -n 2 tests
 
 clean-venv:

@@ -61,7 +61,7 @@ class TrainConfig:
     seed: int = knob(0, None, 'seeds the model initialisation and every batch', 'train')
     device: str|None = knob(None, _device, 'None: CUDA, then MPS, then CPU', 'train')
     precision: str = knob('auto', one_of(*PRECISIONS), 'auto: bf16 where the hardware and the model gain, else fp32',
-                          'train')
+                          'train', tiny='fp32')     # small runs (notebook defaults, tests): the same on every processor
 
 def train_config(block:dict, where:str='train') -> TrainConfig:
     "The `TrainConfig` of a params block's `train` section (bad keys raise `ParamsError` naming `where.train.key`)."

@@ -13,9 +13,9 @@ NO_FLUIDSYNTH = 'DEEP_SYMPHONY_NO_FLUIDSYNTH'   # the environment switch render.
 
 
 def stage_notebooks() -> list[str]:
-    "The notebooks `dvc repro` executes, each once, in dvc.yaml's order."
+    "The notebooks `dvc repro` executes, each once, in dvc.yaml's order (a CLI stage runs none)."
     stages = expand_stages(yaml.safe_load((ROOT / 'dvc.yaml').read_text())['stages'])
-    return list(dict.fromkeys(re.search(r'(nbs/\S+\.ipynb)', st['cmd']).group(1) for st in stages.values()))
+    return list(dict.fromkeys(m.group(1) for st in stages.values() if (m := re.search(r'(nbs/\S+\.ipynb)', st['cmd']))))
 
 
 def skip_regex() -> str:

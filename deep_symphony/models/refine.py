@@ -214,7 +214,7 @@ def train_duration_net(prepared, out_dir, params:dict, metrics_path=None, progre
     val = _fixed_batches(valid, data.stretch, cfg.max_steps, data.window)
     evaluate = lambda m: mean_loss(m, val, next(m.parameters()).device)
     batches = DistortedWindows(train, data, cfg.max_steps).batch
-    return Trainer(model, batches, tcfg, out_dir, evaluate, metrics_path, progress).fit()
+    return Trainer(model, batches, tcfg, out_dir, evaluate, metrics_path, progress, data_config=data).fit()
 
 # %% ../../nbs/21_refine.ipynb #faa7d122
 def synthetic_tunes(n:int=40, seed:int=0, notes:int=48) -> list[np.ndarray]:
