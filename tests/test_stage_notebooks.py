@@ -30,6 +30,14 @@ def test_nbdev_test_skips_exactly_the_stage_notebooks():
     assert 'nbs/18_pix2pix.ipynb' in stage_notebooks() and '00_core.ipynb' not in skipped
 
 
+def test_no_notebook_exports_the_library_when_run():
+    "A run of a notebook (papermill in `dvc repro`) must not rewrite deep_symphony/ under the stages that depend on it."
+    import json
+    for nb in sorted((ROOT / 'nbs').glob('*.ipynb')):
+        code = ''.join(''.join(c['source']) for c in json.loads(nb.read_text())['cells'] if c['cell_type'] == 'code')
+        assert 'nbdev_export(' not in code, f'{nb.name}: calls nbdev_export (use `make export`)'
+
+
 def test_fluidsynth_switch(monkeypatch):
     from deep_symphony.music import Song
     from deep_symphony.render import fluidsynth_available, synthesize
