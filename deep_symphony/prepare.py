@@ -16,9 +16,19 @@ from pathlib import Path
 
 import numpy as np
 
+from deep_symphony.corpora import (
+    SPLITS,
+    embedded_files,
+    group_splits,
+    iter_corpus,
+    maestro_splits,
+    melody_signature,
+    near_duplicate_groups,
+    scan_corpus,
+)
+
 from .abc_tokens import DEFAULT_HEADER, UNK, ABCTokenizer
 from .core import DeepSymphonyError, EncodingError, check_params, config_from, write_json
-from .corpora import SPLITS, embedded_files, iter_corpus, scan_corpus
 from .encoders import EventSpec
 from .features import song_control
 from .music import NOTE_DTYPE, Song
@@ -106,6 +116,9 @@ class PrepareConfig:
     workers: int = knob(2, positive, 'processes reading files', '')
     read_timeout: float = knob(60.0, positive, 'seconds one song (MIDI file, ABC tune, score) may take to read', '')
     max_file_mb: float = knob(64.0, positive, 'larger files are skipped unread', '')
+    dedup_threshold: float = knob(90.0, between(0, 100), 'songs whose melodies match this well (rapidfuzz ratio) '
+                                  'share a split; 0: off', '')
+    dedup_notes: int = knob(48, positive, 'melody notes (the highest per onset) compared', '')
 register_block('prepare', PrepareConfig)
 
 # %% ../nbs/04_prepare.ipynb #42bb6b0c
@@ -118,15 +131,22 @@ def prepare(data, # the raw corpus folder
     p['encodings'] = as_list(p['encodings'])
     data, out = Path(data), Path(out); files = scan_corpus(data)
     enc = EventSpec(p['steps_per_second'], p['max_shift_steps'], p['velocity_bins']).encoder()
-    by_split = {s: [] for s in SPLITS}; skipped, no_abc = [], []; files_read = set()
+    by_split = {s: [] for s in SPLITS}; skipped, no_abc, read = [], [], []; files_read = set()
     for it in iter_corpus(data, p['workers'], progress, p['valid_fraction'], p['test_fraction'],
                           p['read_timeout'], p['max_file_mb']):
         if it.error is not None: skipped.append({'path': it.path, 'tune': it.tune, 'reason': it.error}); continue
-        files_read.add(it.path); by_split[it.split].append(it)
+        files_read.add(it.path); read.append(it)
+    # the same tune in two collections, keys or barrings: one split for all its versions (corpora.group_splits)
+    groups = near_duplicate_groups([melody_signature(it.song, p['dedup_notes']) for it in read],
+                                   p['dedup_threshold'], p['workers'])
+    moved = group_splits(read, groups, maestro_splits(data), p['valid_fraction'], p['test_fraction'])
+    for it in read: by_split[it.split].append(it)
     tmp = Path(tempfile.mkdtemp(dir=out.parent if out.parent.exists() else None, prefix=f'.{out.name}.'))
     try:
         report = {'data': str(data), 'files': len(files), 'files_read': len(files_read), 'tunes': 0, 'notes': 0,
-                  'events': 0, 'splits': {}, 'encodings': {}, 'skipped': skipped}
+                  'events': 0, 'splits': {}, 'encodings': {}, 'skipped': skipped,
+                  'near_duplicates': {'threshold': p['dedup_threshold'], 'notes': p['dedup_notes'], 'moved': moved,
+                                      'groups': [[read[i].name for i in g] for g in groups]}}
         if 'abc' in p['encodings']:
             tok = ABCTokenizer.fit(it.text for it in by_split['train'] if it.text); tok.save(tmp / 'abc' / 'vocab.json')
             report['encodings']['abc'] = {'vocab_size': tok.vocab_size, 'mode': tok.mode}
