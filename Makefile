@@ -40,14 +40,17 @@ reproduce-piano: data-export
 	deep-symphony params check params.yaml
 	deep-symphony repro piano/dvc.yaml
 	deep-symphony times piano/reports
+	deep-symphony scorecard --out metrics/scorecard.json
 
 # The EMG pipeline (emg/dvc.yaml): the Myo recordings in data/emg (sessions `<participant>-<session>/<gesture>.txt`)
-# steer the trained DCRNN; the EMG chapter and the scorecard with its row. The main stages it needs run first.
+# steer the trained DCRNN; the EMG chapter, then the one scorecard (over metrics/, piano/metrics, emg/metrics) again.
+# The main stages it needs run first.
 reproduce-emg: data-export
 	@test -n "$$(find -L data/emg -name '*.txt' -print -quit 2>/dev/null)" || { echo "make reproduce-emg: no recordings in data/emg: link a folder of Myo sessions there (ln -s /path/to/myo_emg data/emg)" >&2; exit 2; }
 	deep-symphony params check params.yaml
 	deep-symphony repro emg/dvc.yaml
 	deep-symphony times emg/reports
+	deep-symphony scorecard --out metrics/scorecard.json
 
 # The study as a website in _docs/ (open _docs/index.html): the chapters from the notebooks `make reproduce` executed
 # (reports/), the scorecard, the module notebooks as API reference. nbconvert, no network.

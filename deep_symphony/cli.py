@@ -130,6 +130,10 @@ def build_parser(models:bool=True # add `train MODEL` and `generate MODEL` (impo
     rp.add_argument('targets', nargs='*', default=['dvc.yaml'], help='dvc files or stages (default: dvc.yaml)')
     rp.add_argument('-j', '--jobs', type=_positive(int), help='stages at once (default: the cores, at most 4)')
     rp.add_argument('--force', action='store_true', help='run every stage of the plan again')
+    sc = sub.add_parser('scorecard', help="judge the study's claims again from the metrics alone (every pipeline's)")
+    sc.add_argument('--metrics', nargs='+', metavar='DIR',
+                    help='metrics folders, first wins (default: piano/metrics emg/metrics metrics, those present)')
+    sc.add_argument('--out', help='write the scorecard JSON here (as metrics/scorecard.json)')
     dc = sub.add_parser('docs', help='the study as a website: index, chapters (executed), scorecard, API reference')
     dc.add_argument('--out', default='_docs', help='the site folder (default: _docs)')
     if models: _model_parsers(sub)
@@ -333,6 +337,20 @@ def _cmd_repro(a):
     counts = {s: sum(r.state == s for r in runs) for s in ('ran', 'restored', 'unchanged')}
     return (f'{len(runs)} stages in {mmss(time.perf_counter() - t0)}: ' +
             ', '.join(f'{v} {k}' for k, v in counts.items() if v) + '; times in metrics/stage_times.json')
+
+def _cmd_scorecard(a):
+    from deep_symphony.core import write_json
+    from deep_symphony.evaluate.scorecard import METRICS_DIRS, scorecard, scorecard_json
+    for d in a.metrics or ():
+        if not Path(d).is_dir(): raise CLIError(f'{d}: no such metrics folder')
+    dirs = tuple(a.metrics or METRICS_DIRS)
+    if not any(Path(d).is_dir() for d in dirs):
+        raise CLIError(f'no metrics folder here ({", ".join(dirs)}): run make reproduce')
+    rows = scorecard('.', dirs)
+    if a.out: write_json(a.out, scorecard_json(rows, dirs))
+    w = max(len(r['key']) for r in rows)
+    return '\n'.join(f"{r['verdict']:15} {r['key']:{w}}  {r['claim']}" + (f"  [{r['needs']}]" if r.get('needs') else '')
+                     for r in rows) + (f'\nwrote {a.out}' if a.out else '')
 
 def _cmd_docs(a):
     from deep_symphony.site import build_site

@@ -4,7 +4,7 @@ import math
 import re
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, run_cli
 
 from deep_symphony.evaluate.scorecard import CLAIMS, VERDICTS, scorecard, scorecard_markdown
 
@@ -26,7 +26,7 @@ def test_every_number_is_the_one_in_its_metrics_file():
     for r in rows:
         assert r['verdict'] in VERDICTS
         for o in r['ours']:
-            value = follow(json.loads((ROOT / 'metrics' / o['file']).read_text()), o['key'])
+            value = follow(json.loads((ROOT / o['file']).read_text()), o['key'])
             assert same(value, o['value']), (r['key'], o)
     page = scorecard_markdown(rows)
     assert sum(line.startswith('| ') for line in page.splitlines()) == 1 + len(CLAIMS)
@@ -34,7 +34,7 @@ def test_every_number_is_the_one_in_its_metrics_file():
 
 
 def test_the_committed_scorecard_is_the_one_the_metrics_give():
-    "metrics/scorecard.json (written by `dvc repro`) agrees with the metrics beside it: numbers and verdicts."
+    "metrics/scorecard.json (written by `dvc repro`) agrees with every pipeline's metrics: numbers and verdicts."
     path = ROOT / 'metrics' / 'scorecard.json'
     if not path.exists(): pytest.skip('no metrics/scorecard.json: run `dvc repro scorecard`')
     committed = json.loads(path.read_text())
@@ -42,7 +42,7 @@ def test_the_committed_scorecard_is_the_one_the_metrics_give():
     for r in committed['claims']:
         assert r['verdict'] == now[r['key']]['verdict'], r['key']
         for o in r['ours']:
-            assert same(follow(json.loads((ROOT / 'metrics' / o['file']).read_text()), o['key']), o['value']), o
+            assert same(follow(json.loads((ROOT / o['file']).read_text()), o['key']), o['value']), o
     assert sorted(k for ks in committed['verdicts'].values() for k in ks) == sorted(now)
 
 
@@ -56,3 +56,32 @@ def test_a_rule_follows_its_numbers(tmp_path):
     assert row['verdict'] == 'not reproduced' and all(o['value'] is False for o in row['ours'] if 'follows' in o['key'])
     other = next(r for r in scorecard(tmp_path) if r['key'] == 'charrnn_ce')
     assert other['verdict'] == 'not yet built' and other['missing'] == 'charrnn.json'
+
+
+def test_one_scorecard_reads_every_pipelines_metrics():
+    "The EMG and Refine rows come from emg/metrics and piano/metrics where those pipelines have run."
+    rows = {r['key']: r for r in scorecard(ROOT)}
+    for key, folder in (('emg_gestures', 'emg/metrics/'), ('refine', 'piano/metrics/')):
+        if not (ROOT / folder).is_dir(): continue
+        assert any(o['file'].startswith(folder) for o in rows[key]['ours']), (key, rows[key]['ours'])
+
+
+def test_the_cli_recomputes_the_scorecard_from_metrics_alone(tmp_path):
+    "A copy of the metrics folders, nothing else: the same verdicts as the committed scorecard; bad folders named."
+    import shutil
+    for d in ('metrics', 'piano/metrics', 'emg/metrics'):
+        if (ROOT / d).is_dir(): shutil.copytree(ROOT / d, tmp_path / d)
+    (tmp_path / 'metrics' / 'scorecard.json').unlink(missing_ok=True)
+    r = run_cli('scorecard', '--out', 'card.json', cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    card = json.loads((tmp_path / 'card.json').read_text())
+    assert {c['key']: c['verdict'] for c in card['claims']} == {c['key']: c['verdict'] for c in scorecard(ROOT)}
+    assert all(line.split()[0] in ('reproduced', 'partly', 'not', 'needs') for line in r.stdout.splitlines()[:-1])
+    r = run_cli('scorecard', '--metrics', 'metrics', 'nowhere', cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr.strip() == 'deep-symphony: error: nowhere: no such metrics folder'
+    (tmp_path / 'metrics' / 'charrnn.json').write_text('{')
+    r = run_cli('scorecard', cwd=tmp_path)
+    assert r.returncode == 2 and 'charrnn.json: not JSON' in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    empty = tmp_path / 'empty'; empty.mkdir()
+    r = run_cli('scorecard', cwd=empty)
+    assert r.returncode == 2 and 'no metrics folder here' in r.stderr
