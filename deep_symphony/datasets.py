@@ -137,12 +137,14 @@ def window_control(ids:np.ndarray, enc:EventEncoder) -> np.ndarray:
     return song_control(song, duration=max(shifts.sum() / enc.steps_per_second, 1e-3)).vector()
 
 # %% ../nbs/07_datasets.ipynb #a21045c3
-def song_batches(events:Ragged, batch_size:int=16, controls:bool=False, length:int=256, enc:EventEncoder|None=None):
+def song_batches(events:Ragged, batch_size:int=16, controls:bool=False, length:int=256, enc:EventEncoder|None=None,
+                 with_songs:bool=False): # yield `(batch, the songs' indices in `events`)`
     "Padded batches `{'x', 'targets'[, 'control' (B, T, 15)]}` covering every event of every song once."
     enc = enc or EventEncoder()
-    order = np.argsort(events.lengths)        # similar lengths together: less padding
+    order = np.argsort(events.lengths, kind='stable')        # similar lengths together: less padding
     for i in range(0, len(order), batch_size):
-        seqs = [events[j].astype(np.int64) for j in order[i:i + batch_size] if len(events[j]) > 1]
+        songs = [int(j) for j in order[i:i + batch_size] if len(events[j]) > 1]
+        seqs = [events[j].astype(np.int64) for j in songs]
         if not seqs: continue
         T = max(len(s) for s in seqs) - 1
         x = torch.zeros(len(seqs), T, dtype=torch.long); y = torch.full((len(seqs), T), IGNORE_INDEX)
@@ -152,4 +154,5 @@ def song_batches(events:Ragged, batch_size:int=16, controls:bool=False, length:i
             if controls:
                 for a in range(0, len(s) - 1, length):
                     ctl[b, a:a + length] = torch.from_numpy(window_control(s[a:a + length + 1], enc))
-        yield {'x': x, 'targets': y} | ({'control': ctl} if controls else {})
+        batch = {'x': x, 'targets': y} | ({'control': ctl} if controls else {})
+        yield (batch, songs) if with_songs else batch
