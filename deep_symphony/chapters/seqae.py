@@ -17,7 +17,8 @@ from ..core import knob, positive, register_block, unit_interval
 @dataclass
 class SeqAEChapter:
     "The `seqae_chapter` block: the ablation tables and the walks of `nbs/51_seqae_chapter.ipynb` (4-note steps)."
-    n_walks: int = knob(4, positive, 'samples per kind of walk', '')
+    n_walks: int = knob(16, positive, 'walks per kind measured (the items of the walk checks)', '')
+    n_rendered: int = knob(4, positive, 'walks per kind written as MIDI, WAV and piano roll', '')
     walk_steps: int = knob(48, positive, 'subsequences per walk', '')
     flips: float = knob(2.0, positive, "mean bits flipped per step (the study's 2)", '')
     jump: float = knob(0.05, unit_interval, 'random walk: probability of a whole-code jump per step', '')
