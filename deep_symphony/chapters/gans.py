@@ -24,6 +24,7 @@ class GANChapters:
     seed: int = knob(0, None, 'seed of the samples', '')
     song_crop: int = knob(256, Check(lambda v: v > 0 and v % 16 == 0, 'must be a positive multiple of 16'),
                           'Pix2Pix: crop length when restoring a whole song (128, 256 or 512)', '')
+    n_test: int = knob(64, positive, "Pix2Pix: held-out test crops, the items of the chapter's checks", '')
 register_block('gan_chapters', GANChapters)
 
 # %% ../../nbs/52_rnngan_chapter.ipynb #4efb5e7f

@@ -171,13 +171,16 @@ def _wgan_abc(n):
 
 def _pix2pix(n):
     f = 'pix2pix.json'
-    restored = n('BLEU, restored', f, 'study_bleu', 'restored', 'bleu')
-    facade = n('BLEU, facade', f, 'study_bleu', 'facade', 'bleu')
-    f1r = n('note F1 restored (test crops)', f, 'crop_128_test', 'note_f1', 'restored', 'f1')
-    f1f = n('note F1 facade (test crops)', f, 'crop_128_test', 'note_f1', 'facade', 'f1')
-    bleu_ok = n.check("the restored BLEU reaches 0.471 and beats the facade's", restored >= 0.471 and restored > facade)
-    f1_ok = n.check("the restored note F1 beats the facade's on test crops", f1r > f1f)
-    return 'reproduced' if bleu_ok and f1_ok else 'partly' if bleu_ok else 'not reproduced'
+    for k in ('restored', 'facade', 'complete'): n(f'BLEU, {k} (validation crops, the study\'s measure)', f,
+                                                   'study_bleu', k, 'bleu')
+    n("the restoration's share of the facade-to-real gap (test crops, per-crop BLEU)", f, 'checks', 'share_of_gap')
+    k = lambda *a: (f, 'checks', *a)
+    held = [n.effect('the restoration has more of the true notes than the facade (note F1, test crops)',
+                     k('f1', 'restored'), k('f1', 'facade'), higher=True, paired=True),
+            n.effect("yet it stays below halfway from the facade to real music on the study's measure (each test "
+                     "crop's co-occurrence BLEU against the dataset): 'nowhere near our expectations'",
+                     k('bleu', 'restored'), k('halfway_bleu'), higher=False, paired=True)]
+    return 'reproduced' if all(held) else 'partly' if any(held) else 'not reproduced'
 
 def _seqae(n):
     f = 'seqae_ablation.json'
@@ -274,10 +277,12 @@ CLAIMS = (
           'writes coherent tunes', 'BLEU 0.931 over 50 samples', 'folk tunes as ABC tokens, 64 tokens, 300 steps a row',
           "reproduced if the all-tricks row reaches the study's BLEU; partly if it beats the plain row, or ≥ 90 % of "
           'its samples play and ≥ 90 % are distinct', _wgan_abc),
-    Claim('pix2pix_bleu', '55_pix2pix_chapter', 'Pix2Pix restores notes dropped from a piece', 'BLEU 0.471 (restored)',
-          'piano rolls of the embedded corpus, half of the notes dropped',
-          "reproduced if the restored BLEU reaches 0.471 and beats the facade's, and the restored note F1 beats the "
-          "facade's on test crops; partly if only BLEU does", _pix2pix),
+    Claim('pix2pix_bleu', '55_pix2pix_chapter', 'Pix2Pix restores dropped notes, but its restorations stay noisy, '
+          '"nowhere near our expectations" (a negative finding)', 'BLEU 0.471 (restored); "noisy"',
+          'piano rolls of the embedded corpus, half of the notes dropped; held-out test crops',
+          'two effects paired crop by crop (bootstrap over test crops): the restored note F1 above the facade\'s, '
+          'and the restored co-occurrence BLEU below the point halfway from the facade\'s to the complete crop\'s; '
+          'reproduced if both hold (the study\'s finding, negative half included), partly if one does', _pix2pix),
     Claim('seqae_ablation', '51_seqae_chapter', 'L_q and L_con make a continuous binary code (fewer flips per step)',
           'flips per subsequence: vanilla 4.19, L_q 1.57, L_con 1.41, both 1.25; rec_bin 0.01 → 0.09',
           'the embedded corpus at 4 notes per subsequence, 16-bit codes',

@@ -194,13 +194,15 @@ def restored_roll(prob:np.ndarray, facade:np.ndarray, threshold:float=0.5) -> tu
         if sc >= threshold: roll[s:e, p] = 1; onsets[s, p] = True
     return roll, onsets
 
-def restoration_scores(model:Pix2Pix, crops, facades, threshold:float=0.5) -> dict:
+def restoration_scores(model:Pix2Pix, crops, facades, threshold:float=0.5,
+                       items:bool=False) -> dict: # also each crop's F1 (`f1_items`: facade and restored)
     "Mean note F1 (and precision, recall) of facades and restorations (proposals kept at `threshold`) vs the crops."
     with torch.no_grad(): out = model.eval().generator(facades.to(next(model.parameters()).device)).cpu().numpy()
     rows = {'facade': [note_f1(f, c) for f, c in zip(facades.numpy(), crops.numpy())],
             'restored': [note_f1(restored_notes(o, f, threshold), c)
                          for o, f, c in zip(out, facades.numpy(), crops.numpy())]}
-    return {k: {m: float(np.mean([r[m] for r in v])) for m in ('precision', 'recall', 'f1')} for k, v in rows.items()}
+    out = {k: {m: float(np.mean([r[m] for r in v])) for m in ('precision', 'recall', 'f1')} for k, v in rows.items()}
+    return out | ({'f1_items': {k: [r['f1'] for r in v] for k, v in rows.items()}} if items else {})
 
 def calibrate_threshold(model:Pix2Pix, crops, facades,
                         grid=np.round(np.arange(0.3, 1.0, 0.05), 2)) -> tuple[float, float]:
