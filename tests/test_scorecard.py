@@ -47,13 +47,21 @@ def test_the_committed_scorecard_is_the_one_the_metrics_give():
 
 
 def test_a_rule_follows_its_numbers(tmp_path):
-    "Break the gesture chapter's finding in a copy of the metrics: the verdict drops, the page shows the new numbers."
+    "The gesture rule on a gesture.json written here: the verdict follows the pitches, the page shows the new numbers."
     (tmp_path / 'metrics').mkdir()
-    g = json.loads((ROOT / 'metrics' / 'gesture.json').read_text())
-    for k in g['follows']: g['follows'][k] = False
-    (tmp_path / 'metrics' / 'gesture.json').write_text(json.dumps(g))
-    row = next(r for r in scorecard(tmp_path) if r['key'] == 'gesture_pitch')
-    assert row['verdict'] == 'not reproduced' and all(o['value'] is False for o in row['ours'] if 'follows' in o['key'])
+    low = [60.0, 61.0, 59.5, 60.5]
+    def write(conditional_up, gesture_up):
+        rows = {k: {'gap': up, 'high_pitches': [p + up for p in low], 'low_pitches': low}
+                for k, up in (('conditional', conditional_up), ('gesture', gesture_up),
+                              ('conditional_guided', 30.0))}
+        (tmp_path / 'metrics' / 'gesture.json').write_text(json.dumps({'rows': rows}))
+        return next(r for r in scorecard(tmp_path) if r['key'] == 'gesture_pitch')
+    assert write(20.0, 0.0)['verdict'] == 'reproduced'
+    assert write(5.0, 20.0)['verdict'] == 'partly'          # a gap, but not an octave: only our variant counts
+    row = write(0.0, 0.0)
+    assert row['verdict'] == 'not reproduced'                # the guided row's 30 semitones do not count
+    assert [c['held'] for c in row['checks']] == [False, False]
+    assert any(o['label'] == 'conditional_guided: register gap (semitones)' and o['value'] == 30.0 for o in row['ours'])
     other = next(r for r in scorecard(tmp_path) if r['key'] == 'charrnn_ce')
     assert other['verdict'] == 'not yet built' and other['missing'] == 'charrnn.json'
 

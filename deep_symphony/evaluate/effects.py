@@ -47,11 +47,13 @@ class Effect:
     n: dict                       # {'seeds': S, 'items': items per seed (the smallest)}
     method: str                   # 't over seeds' or 'bootstrap over items'
     ceiling: float|None = None    # real data scored the same way, where it exists
+    margin: float = 0.0           # the finding needs the effect to exceed this (e.g. "an octave": 12 semitones)
     @property
-    def holds(self) -> bool: return self.ci95[0] > 0
+    def holds(self) -> bool: return self.ci95[0] > self.margin
     def as_dict(self) -> dict:
         d = {'value': self.value, 'null': self.null, 'ceiling': self.ceiling, 'effect': self.effect,
              'ci95': list(self.ci95), 'n': self.n, 'method': self.method, 'holds': self.holds}
+        if self.margin: d['margin'] = self.margin
         if self.ceiling is not None and self.ceiling != self.null:
             d['share_of_gap'] = (self.value - self.null) / (self.ceiling - self.null)
         return d
@@ -61,6 +63,7 @@ def effect(value, # item scores per seed (see above): the model's
            higher:bool=True, # the study's direction: True if the finding is that the value is larger than the null
            paired:bool=False, # value and null score the same items, in the same order (per seed)
            ceiling=None, # real data's score (a number or item scores), recorded beside the value
+           margin:float=0.0, # the smallest effect the finding claims (its interval must lie above it)
            n_boot:int=4000, seed:int=0) -> Effect:
     "The effect of `value` against `null` in the study's direction, with a 95 % interval (t over seeds, or bootstrap)."
     v, z = _seeds(value, 'value'), _seeds(null, 'null')
@@ -84,4 +87,5 @@ def effect(value, # item scores per seed (see above): the model's
         ci, method = (float(np.quantile(boots, 0.025)), float(np.quantile(boots, 0.975))), 'bootstrap over items'
     ceil = None if ceiling is None else statistics.fmean(float(s.mean()) for s in _seeds(ceiling, 'ceiling'))
     return Effect(statistics.fmean(float(s.mean()) for s in v), statistics.fmean(float(s.mean()) for s in z), est,
-                  (float(ci[0]), float(ci[1])), {'seeds': len(v), 'items': min(len(s) for s in v)}, method, ceil)
+                  (float(ci[0]), float(ci[1])), {'seeds': len(v), 'items': min(len(s) for s in v)}, method, ceil,
+                  float(margin))

@@ -121,7 +121,7 @@ class GesturePlayer:
 # %% ../../nbs/24_gesture_play.ipynb #c4153e0d
 def register_gap(model, config:GestureControl|None=None, seconds:float=30.0, n:int=4, seed:int=0,
                  temperature:float=Sampling.temperature, top_p:float=Sampling.top_p) -> dict:
-    "Mean pitch of `n` plays of `seconds` with the hand held at the top against at the bottom."
+    "Mean pitch of `n` plays of `seconds` with the hand held at the top against at the bottom (and of each play)."
     c, out = config or GestureControl(), {}
     for name, y in (('high', 1.0), ('low', 0.0)):
         pitches = []
@@ -130,6 +130,7 @@ def register_gap(model, config:GestureControl|None=None, seconds:float=30.0, n:i
             pl.update(Hand(0.5, y, 0.1, 1.0)); pl.advance(seconds); s = pl.song()
             if len(s): pitches.append(np.average(s.pitch, weights=s.end - s.start + 1e-9))
         out[f'{name}_mean_pitch'] = float(np.mean(pitches)) if pitches else float('nan')
+        out[f'{name}_pitches'] = [float(x) for x in pitches]
     out['gap'] = out['high_mean_pitch'] - out['low_mean_pitch']
     return out
 
