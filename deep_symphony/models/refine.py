@@ -183,12 +183,24 @@ def duration_table(model:DurationNet, pieces:list[np.ndarray], bars:list[int|Non
         tg = np.round(p[:, 1]); a, n = bar_share(tg, q[:, 0], b); c, _ = bar_share(tg, np.round(dd[:, 1]), b)
         bar_net += a; bar_round += c; n_bars += n
     gap_on = true[:, 0] > 0
+    # per piece, the items of the scorecard's paired checks: long notes (4 steps or more) recovered exactly, bars
+    # that add up (pieces with a metre)
+    items = {'long_exact': {'net': [], 'round': []}, 'bars_add_up': {'net': [], 'round': []}}
+    for p, q, dd, b in zip(pieces, pred, dist, bars):
+        m = p[:, 3] > 0; t = np.round(p[m, 1]); long = t >= 4
+        if long.any():
+            items['long_exact']['net'].append(float(np.mean(q[m][long, 1] == t[long])))
+            items['long_exact']['round'].append(float(np.mean(np.maximum(np.round(dd[m][long, 1]), 1) == t[long])))
+        if b and len(p) and p[:, 3].all():
+            tg = np.round(p[:, 1]); a, n = bar_share(tg, q[:, 0], b); c, _ = bar_share(tg, np.round(dd[:, 1]), b)
+            if n: items['bars_add_up']['net'].append(a / n); items['bars_add_up']['round'].append(c / n)
     return {'classes': rows, 'bars': n_bars, 'bars_add_up_net': bar_net / max(n_bars, 1),
             'bars_add_up_round': bar_round / max(n_bars, 1),
             'gap_exact_net': float(np.mean(r[gap_on, 0] == true[gap_on, 0])),
             'gap_exact_round': float(np.mean(np.round(d[gap_on, 0]) == true[gap_on, 0])),
             'beats_rounding_from_4': all(v['net_exact'] > v['round_exact'] for k, v in rows.items()
-                                         if k != 'other' and int(k) >= 4)}
+                                         if k != 'other' and int(k) >= 4),
+            'items': items}
 
 # %% ../../nbs/21_refine.ipynb #cf00804d
 def _fixed_batches(pieces:list[np.ndarray], stretch:float, max_steps:int, window:int, seed:int=0) -> list[dict]:

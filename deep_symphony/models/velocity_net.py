@@ -178,6 +178,16 @@ def velocity_table(model:VelocityNet, songs:list[Song], mean_velocity:float, see
     net, sampled = row(pred, np.split(pred, splits)), row(drawn, np.split(drawn, splits))
     const = row(np.full_like(true, mean_velocity), np.split(np.full_like(true, mean_velocity), splits))
     human = _mean_of_known([top_louder(s, s.notes['velocity'][note_order(s)].astype(float)) for s in songs])
+    # per piece, the items of the scorecard's paired checks; the top-voice null: the net's own velocities shuffled
+    # within the piece (the same values, no voice structure)
+    rng, truth = np.random.default_rng(seed), np.split(true, splits)
+    tops = [(top_louder(s, v), top_louder(s, rng.permutation(v)), top_louder(s, t))
+            for s, v, t in zip(songs, np.split(pred, splits), truth)]
+    tops = [t for t in tops if all(x == x for x in t)]                # pieces with chords
+    items = {'mae': {'net': [float(np.mean(np.abs(v - t))) for v, t in zip(np.split(pred, splits), truth)],
+                     'constant': [float(np.mean(np.abs(mean_velocity - t))) for t in truth]},
+             'top_louder': {'net': [t[0] for t in tops], 'shuffled': [t[1] for t in tops],
+                            'human': [t[2] for t in tops]}}
     better = all([net['mae'] < const['mae'], net['corr'] > const['corr'], net['std_ratio'] > const['std_ratio'],
                   net['within_12_7'] > const['within_12_7']])
     spread = {'rho': rho, 'mean_sigma': float(sigma.mean()),
@@ -185,7 +195,7 @@ def velocity_table(model:VelocityNet, songs:list[Song], mean_velocity:float, see
               'within_2_sigma': float(np.mean(np.abs(true - pred) <= 2 * sigma))}   # 95.4 %
     return {'pieces': len(songs), 'notes': len(true), 'net': net, 'net_sampled': sampled, 'constant_mean': const,
             'spread': spread, 'human_top_louder': human, 'mean_velocity': mean_velocity,
-            'beats_constant_everywhere': better}
+            'beats_constant_everywhere': better, 'items': items}
 
 def train_velocity_net(prepared, out_dir, params:dict, metrics_path=None, progress:bool=True) -> dict:
     "Train a Velocity Net on a prepared piano corpus (`notes/` with human velocities); returns the summary."
