@@ -59,6 +59,9 @@ def evaluate_songs(songs:list[Song], index:CopyIndex, references:list[list[int]]
            'bleu': bleu([song_tokens(s) for s in songs], references, max_references=max_references)}
     row |= {k: agg[k]['mean'] for k in METRICS}
     row['distance_to_corpus'] = metric_distance(agg, corpus_metrics)['mean']
+    # each song's originality, the items of the scorecard's copying checks (one list per seed)
+    row['items'] = {'copy_rate': [[float(r['copy_rate']) for r in reps]],
+                    'longest_copied_run': [[int(x) for x in runs]]}
     return row
 
 @dataclass
@@ -87,6 +90,6 @@ def leaderboard(samples_root, # folder of samples/<model>/*.mid
         if not songs: continue
         rows[key] = (evaluate_songs(songs, index, refs, corpus_metrics, max_references)
                      | manifest_columns(samples_root, key))
-    table = {'rows': rows, 'columns': sorted({c for r in rows.values() for c in r})}
+    table = {'rows': rows, 'columns': sorted({c for r in rows.values() for c in r} - {'items'})}
     if out_path: write_json(out_path, table)
     return table
