@@ -36,6 +36,9 @@ class SeqGANChapter:
     n_rendered: int = knob(16, positive, 'tunes per model written as ABC, MIDI, WAV and piano roll', '', tiny=2)
     temperature: float = knob(1.0, positive, 'sampling temperature', '')
     seed: int = knob(0, None, 'seed of the samples', '')
+    mle_temperatures: str = knob('0.6,0.7,0.8,0.9,1.0,1.1,1.2', Check(lambda v: all(
+        x.strip().replace('.', '', 1).isdigit() for x in v.split(',')), 'must be comma-separated numbers'),
+        'the quality-diversity curve: temperatures the MLE generator is sampled at', '', tiny='0.8,1.0')
 register_block('seqgan_chapter', SeqGANChapter)
 
 
@@ -49,11 +52,13 @@ def make_oracle(vocab:int=50, embed_dim:int=32, hidden:int=32, seed:int=0) -> To
     return o.eval()
 
 @torch.no_grad()
-def oracle_nll(oracle:TokenLSTM, policy:TokenLSTM, n:int=1000, length:int=20, seed:int=0) -> float:
+def oracle_nll(oracle:TokenLSTM, policy:TokenLSTM, n:int=1000, length:int=20, seed:int=0,
+               items:bool=False): # each sequence's NLL per token instead of their mean
     "Mean NLL per token, under `oracle`, of `n` sequences that `policy` generates."
     dev = policy.mask.device
     s = sample_tokens(policy, n, length, torch.Generator(dev).manual_seed(seed))
-    return float(sequence_nll(oracle.to(dev), s).mean())
+    nll = sequence_nll(oracle.to(dev), s)
+    return nll.double().cpu().tolist() if items else float(nll.mean())
 
 @dataclass
 class OracleExperiment:
@@ -87,5 +92,6 @@ def oracle_experiment(out_dir, params:dict, # a `seqgan` block: the adversarial 
         model = build(SeqGAN, cfg, tcfg.seed)
         fit_sequences(model, seqs, seqs[:64], Path(out_dir) / name, t, progress=progress, evaluate=nll)
         out[f'oracle_nll_{name}'] = nll(model)
+        out.setdefault('items', {})[name] = oracle_nll(orc, model.generator, ox.eval_samples, ox.length, items=True)
     pre = build(SeqGAN, cfg, 0); pre.load_state_dict(load_checkpoint(Path(out_dir) / 'seqgan' / 'mle.pt')['model'])
     return out | {'oracle_nll_pretrained': nll(pre)}
