@@ -14,7 +14,7 @@ import numpy as np
 
 from ..abc_tokens import ABCTokenizer, abc_samples, tune_tokens
 from ..core import knob, positive, register_block
-from ..evaluate.bleu import bleu, in_reference_share, sentence_bleus
+from ..evaluate.bleu import bleu, in_reference_share, self_bleus, sentence_bleus
 from ..evaluate.plagiarism import plagiarism_report
 
 
@@ -42,6 +42,12 @@ def measure_tunes(ids, # generated token rows (n, T)
     playable = [s for s in songs if len(s) >= MIN_PLAYABLE_NOTES]
     reps = [plagiarism_report(s, index) for s in playable] if index is not None else []
     sb, share = sentence_bleus(seqs, references), in_reference_share(seqs, test_tunes, (1, 2, 3, 4))
+    grams = {tuple(t[i:i + 4]) for t in test_tunes for i in range(len(t) - 3)}
+    in_test = [float(np.mean([tuple(s[i:i + 4]) in grams for i in range(len(s) - 3)])) if len(s) > 3 else 0.0
+               for s in seqs]
+    # each tune's scores, the items of the scorecard's checks (one list per seed: the chapter reads one training each)
+    items = {'bleu': [sb], 'in_test_4': [in_test], 'playable': [[float(len(s) >= MIN_PLAYABLE_NOTES) for s in songs]],
+             'self_bleu': [self_bleus(seqs)] if len(seqs) > 1 else [[0.0]]}
     return {'bleu4': bleu(seqs, references, max_n=4, smoothing='method1'),
             'bleu4_se': float(np.std(sb) / np.sqrt(len(sb))),
             **{f'in_test_{n}': v for n, v in share.items()},
@@ -50,4 +56,5 @@ def measure_tunes(ids, # generated token rows (n, T)
             'distinct_samples': len({tuple(s) for s in seqs}) / len(seqs),
             'distinct_tokens': len(set().union(*map(set, seqs))),
             'copy_rate': float(np.mean([r['copy_rate'] for r in reps])) if reps else float('nan'),
-            'longest_copied_run_max': max((r['longest_copied_run']['notes'] for r in reps), default=0)}
+            'longest_copied_run_max': max((r['longest_copied_run']['notes'] for r in reps), default=0),
+            'self_bleu': float(np.mean(items['self_bleu'][0])), 'items': items}
