@@ -6,7 +6,7 @@ import re
 import pytest
 from conftest import ROOT, run_cli
 
-from deep_symphony.evaluate.scorecard import CLAIMS, VERDICTS, scorecard, scorecard_markdown
+from deep_symphony.evaluate.scorecard import CLAIMS, METRICS_DIRS, VERDICTS, scorecard, scorecard_markdown
 
 
 def follow(obj, path:str):
@@ -93,3 +93,84 @@ def test_the_cli_recomputes_the_scorecard_from_metrics_alone(tmp_path):
     empty = tmp_path / 'empty'; empty.mkdir()
     r = run_cli('scorecard', cwd=empty)
     assert r.returncode == 2 and 'no metrics folder here' in r.stderr
+
+
+def _copy_metrics(tmp_path):
+    import shutil
+    for d in METRICS_DIRS:
+        if (ROOT / d).is_dir(): shutil.copytree(ROOT / d, tmp_path / d)
+
+
+def _set(root, at:dict, value):
+    "Write `value` at a check's `value_at` (file and keys) in the metrics copy under `root`."
+    path = root / at['file']; data = json.loads(path.read_text()); obj = data
+    for k in at['keys'][:-1]: obj = obj[k]
+    obj[at['keys'][-1]] = value; path.write_text(json.dumps(data))
+
+
+def _get(root, at:dict):
+    obj = json.loads((root / at['file']).read_text())
+    for k in at['keys']: obj = obj[k]
+    return obj
+
+
+def _shifted(items, by:float):
+    "Item scores (one list per seed, or one list) moved by `by`."
+    if items and isinstance(items[0], list): return [[x + by for x in s] for s in items]
+    return [x + by for x in items]
+
+
+def _null_for(c:dict, root):
+    "A check's null as the value it would take: the baseline moved by the margin the finding claims, a hair beyond it."
+    m = c.get('margin', 0.0); m -= 1e-9 * max(1.0, abs(m))           # a hair short: float noise must not help it
+    return _shifted(_get(root, c['null_at']), m if c['direction'] == 'higher' else -m)
+
+
+def _effect_rows():
+    rows = [r for r in scorecard(ROOT) if r['verdict'] not in ('not yet built', 'needs data')]
+    rows = [r for r in rows if any('effect' in c for c in r['checks'])]
+    if not rows: pytest.skip('no claim is judged by effects in the committed metrics yet: run make reproduce')
+    return rows
+
+
+def test_a_value_replaced_by_its_null_fails_its_check(tmp_path):
+    "Every effect check on the scorecard can fail: with the model's measurements replaced by the null's, it does."
+    for r in _effect_rows():
+        for i, c in enumerate(r['checks']):
+            if 'effect' not in c: continue
+            root = tmp_path / f"{r['key']}_{i}"; _copy_metrics(root)
+            _set(root, c['value_at'], _null_for(c, root))
+            after = next(x for x in scorecard(root) if x['key'] == r['key'])['checks'][i]
+            assert after['finding'] == c['finding'] and not after['held'], (r['key'], c['finding'], after['ci95'])
+
+
+def test_every_value_replaced_by_its_null_gives_not_reproduced(tmp_path):
+    "Where a claim's checks measure separate values (none is another check's null), all of them nulled: not reproduced."
+    done = 0
+    for r in _effect_rows():
+        checks = [c for c in r['checks'] if 'effect' in c]
+        values = [(c['value_at']['file'], tuple(c['value_at']['keys'])) for c in checks]
+        nulls = {(c['null_at']['file'], tuple(c['null_at']['keys'])) for c in checks}
+        if len(checks) != len(r['checks']) or len(set(values)) != len(values) or set(values) & nulls: continue
+        root = tmp_path / r['key']; _copy_metrics(root)
+        for c in checks: _set(root, c['value_at'], _null_for(c, root))
+        assert next(x for x in scorecard(root) if x['key'] == r['key'])['verdict'] == 'not reproduced', r['key']
+        done += 1
+    assert done >= 5, f'only {done} claims could be nulled as a whole'
+
+
+def test_a_value_replaced_by_its_ceiling_scores_the_ceiling(tmp_path):
+    "With the model's measurements replaced by real music's, a check scores what real music scores against the null."
+    from deep_symphony.evaluate.effects import effect
+    n = 0
+    for r in _effect_rows():
+        for i, c in enumerate(r['checks']):
+            if c.get('ceiling_at') is None: continue
+            root = tmp_path / f"{r['key']}_{i}"; _copy_metrics(root)
+            ceiling = _get(root, c['ceiling_at']); _set(root, c['value_at'], ceiling)
+            after = next(x for x in scorecard(root) if x['key'] == r['key'])['checks'][i]
+            expect = effect(ceiling, _get(root, c['null_at']), c['direction'] == 'higher', c['paired'],
+                            margin=c.get('margin', 0.0))
+            assert after['held'] == expect.holds and math.isclose(after['effect'], expect.effect, abs_tol=1e-12)
+            if expect.holds: n += 1
+    assert n >= 3, 'real music beats the null on fewer than three checks: are the nulls too strong?'
