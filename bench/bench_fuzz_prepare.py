@@ -55,7 +55,9 @@ def main():
                                             shared_root=SHARED), n=a.n, seed=a.seed)
         (raw / 'slow').mkdir(); (raw / 'slow' / 'slow.abc').write_text(SLOW_TUNE)
         params = tmp / 'params.yaml'
-        params.write_text(f'prepare:\n  encodings: notes,events,abc\n  read_timeout: {a.timeout}\n')
+        # the near-duplicate grouping off, as in the test: a damaged copy that still reads would move its real file
+        params.write_text(f'prepare:\n  encodings: notes,events,abc\n  read_timeout: {a.timeout}\n'
+                          '  dedup_threshold: 0\n')
         wall, rss = run_prepare(raw, tmp / 'prepared', params, a.workers)
         report = json.loads((tmp / 'prepared' / 'report.json').read_text())
         good = tmp / 'good'
