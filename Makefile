@@ -57,20 +57,19 @@ reproduce-emg: data-export
 docs: install
 	deep-symphony docs --out _docs
 
-# The library from the notebooks: nbdev_export, then the wrapping and import order ruff asks of it (tools/tidy_library.py),
-# then nbdev_clean; the DVC graph from the code (`deep-symphony dvc sync`: each stage's modules, params and plots).
+# The library from the notebooks (nbdev_export, exactly what it writes), then nbdev_clean; the DVC graph from the code
+# (`deep-symphony dvc sync`: each stage's modules, params and plots).
 export: install
 	nbdev_export
-	python tools/tidy_library.py
 	nbdev_clean
 
 sync: install
 	deep-symphony dvc sync
 
-# ruff over the library, the notebooks (ruff reads .ipynb itself), the tests, the benchmarks and the tools: unused
+# ruff over the library, the notebooks (ruff reads .ipynb itself), the tests and the benchmarks: unused
 # imports, import order, lines of at most 120 characters (ruff.toml).
 lint: install
-	ruff check deep_symphony nbs tests bench tools
+	ruff check deep_symphony nbs tests bench
 
 # Every test: lint, the notebooks and the integration tests (pytest). The notebooks `dvc repro` executes (listed from
 # dvc.yaml) run in pytest, through papermill with FluidSynth switched off (tests/test_stage_notebooks.py); nbdev_test

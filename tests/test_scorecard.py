@@ -6,7 +6,8 @@ import re
 import pytest
 from conftest import ROOT, run_cli
 
-from deep_symphony.evaluate.scorecard import CLAIMS, METRICS_DIRS, VERDICTS, scorecard, scorecard_markdown
+from deep_symphony.evaluate.claims import CLAIMS
+from deep_symphony.evaluate.scorecard import METRICS_DIRS, VERDICTS, scorecard, scorecard_markdown
 
 
 def follow(obj, path:str):

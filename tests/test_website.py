@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from deep_symphony.evaluate.scorecard import CARD_PENDING, CLAIMS
+from deep_symphony.evaluate.claims import CLAIMS
+from deep_symphony.evaluate.scorecard import CARD_PENDING
 from deep_symphony.site import broken_links, build_site, chapters
 
 CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
