@@ -14,7 +14,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..core import DeepSymphonyError, between, check_params, config_from, fraction, knob, positive
+from deep_symphony.core import (
+    DeepSymphonyError,
+    between,
+    check_params,
+    config_from,
+    fraction,
+    knob,
+    non_negative,
+    positive,
+)
 from ..datasets import IGNORE_INDEX, EventWindows, WindowData
 from ..encoders import EventEncoder, EventSpec
 from ..evaluate.nll import events_nll
@@ -47,6 +56,8 @@ class CharRNNData(WindowData):
     control_window: int = knob(50, positive, 'conditional: one control per chunk of this many events', 'data', tiny=32)
     octaves: int = knob(0, between(0, 4), 'a random shift of whole octaves in [-octaves, octaves] per window, on top '
                         'of transpose (the controls follow)', 'data')
+    train_songs: int = knob(0, non_negative, 'train on the first this many training songs only (0: all; variant '
+                            "small: the study's copying setting)", 'data')
 
 @register_model
 class CharRNN(nn.Module):
@@ -156,7 +167,8 @@ class _Fused:
 
 # %% ../../nbs/09_charrnn.ipynb #cc5d862a
 VARIANTS = {'vanilla': {}, 'conditional': {'conditional': True},
-            'gesture': {'conditional': True, 'octaves': 2}}  # the interactive chapter's: its register follows a hand
+            'gesture': {'conditional': True, 'octaves': 2},  # the interactive chapter's: its register follows a hand
+            'small': {'train_songs': 129}}   # the study's copying setting: a model overfitted on ~129 songs
 
 def train_charrnn(prepared, # a prepared folder (events/train, events/valid)
                   out_dir, # checkpoints: last.pt, best.pt, history.json
@@ -175,7 +187,11 @@ def train_charrnn(prepared, # a prepared folder (events/train, events/valid)
     spec = event_spec(prepared)
     config = config_from(CharRNNConfig, p, events=spec, control_dim=FEATURE_DIM if conditional else 0)
     model = build(CharRNN, config, tcfg.seed)
-    windows = EventWindows(load_ragged(Path(prepared) / 'events' / 'train'), data.window, data.transpose, conditional,
+    train = load_ragged(Path(prepared) / 'events' / 'train')
+    if data.train_songs and data.train_songs < len(train):          # the first songs of the split, in its order
+        k = data.train_songs
+        train = type(train)(train.data[:train.offsets[k]], train.offsets[:k + 1], train.names[:k], train.extra)
+    windows = EventWindows(train, data.window, data.transpose, conditional,
                            spec.encoder(), data.control_window, octaves=data.octaves)
     val = events_nll(prepared, conditional, data.control_window, data.eval_songs)
     return Trainer(model, windows.batch, tcfg, out_dir, val, metrics_path, progress, data_config=data).fit()
