@@ -21,7 +21,7 @@ def same(a, b): return a == b or (isinstance(a, float) and isinstance(b, float) 
 
 def test_every_number_is_the_one_in_its_metrics_file():
     rows = scorecard(ROOT)
-    assert [r['key'] for r in rows][:2] == ['charrnn_ce', 'rnngan_collapse'] and len(rows) == len(CLAIMS) >= 12
+    assert [r['key'] for r in rows][:2] == ['charrnn_ce', 'copying_study'] and len(rows) == len(CLAIMS) >= 14
     judged = [r for r in rows if r['verdict'] != 'not yet built']
     assert len(judged) >= 10, [r['key'] for r in rows if r not in judged]
     for r in rows:
@@ -97,22 +97,31 @@ def test_the_cli_recomputes_the_scorecard_from_metrics_alone(tmp_path):
 
 
 def _copy_metrics(tmp_path):
+    "The metrics folders and their seed replicates (seeds/s<k>/...), nothing else."
     import shutil
     for d in METRICS_DIRS:
         if (ROOT / d).is_dir(): shutil.copytree(ROOT / d, tmp_path / d)
+        for rep in sorted((ROOT / 'seeds').glob(f's*/{d}')):
+            shutil.copytree(rep, tmp_path / rep.relative_to(ROOT))
 
 
-def _set(root, at:dict, value):
-    "Write `value` at a check's `value_at` (file and keys) in the metrics copy under `root`."
-    path = root / at['file']; data = json.loads(path.read_text()); obj = data
-    for k in at['keys'][:-1]: obj = obj[k]
-    obj[at['keys'][-1]] = value; path.write_text(json.dumps(data))
+def _files(at:dict) -> dict[str, str]:
+    "A number's files by seed: seed 0's, then its replicates'."
+    return {'0': at['file']} | at.get('replicas', {})
 
 
-def _get(root, at:dict):
-    obj = json.loads((root / at['file']).read_text())
+def _get(root, at:dict, seed:str='0'):
+    obj = json.loads((root / _files(at).get(seed, at['file'])).read_text())
     for k in at['keys']: obj = obj[k]
     return obj
+
+
+def _set(root, at:dict, value_of):
+    "Write `value_of(seed)` at a check's `value_at` keys in every seed's file of the metrics copy under `root`."
+    for seed, name in _files(at).items():
+        path = root / name; data = json.loads(path.read_text()); obj = data
+        for k in at['keys'][:-1]: obj = obj[k]
+        obj[at['keys'][-1]] = value_of(seed); path.write_text(json.dumps(data))
 
 
 def _shifted(items, by:float):
@@ -122,9 +131,9 @@ def _shifted(items, by:float):
 
 
 def _null_for(c:dict, root):
-    "A check's null as the value it would take: the baseline moved by the margin the finding claims, a hair beyond it."
+    "A check's null as the value it would take, per seed: the baseline moved by the claimed margin, a hair short of it."
     m = c.get('margin', 0.0); m -= 1e-9 * max(1.0, abs(m))           # a hair short: float noise must not help it
-    return _shifted(_get(root, c['null_at']), m if c['direction'] == 'higher' else -m)
+    return lambda seed: _shifted(_get(root, c['null_at'], seed), m if c['direction'] == 'higher' else -m)
 
 
 def _effect_rows():
@@ -162,15 +171,18 @@ def test_every_value_replaced_by_its_null_gives_not_reproduced(tmp_path):
 
 def test_a_value_replaced_by_its_ceiling_scores_the_ceiling(tmp_path):
     "With the model's measurements replaced by real music's, a check scores what real music scores against the null."
-    from deep_symphony.evaluate.effects import effect
+    from deep_symphony.evaluate.effects import effect, per_seed
     n = 0
     for r in _effect_rows():
         for i, c in enumerate(r['checks']):
             if c.get('ceiling_at') is None: continue
             root = tmp_path / f"{r['key']}_{i}"; _copy_metrics(root)
-            ceiling = _get(root, c['ceiling_at']); _set(root, c['value_at'], ceiling)
+            seeds = list(_files(c['value_at']))
+            ceilings = {s: _get(root, c['ceiling_at'], s) for s in seeds}
+            _set(root, c['value_at'], ceilings.get)
             after = next(x for x in scorecard(root) if x['key'] == r['key'])['checks'][i]
-            expect = effect(ceiling, _get(root, c['null_at']), c['direction'] == 'higher', c['paired'],
+            nulls = per_seed([_get(root, c['null_at'], s) for s in seeds])
+            expect = effect(per_seed([ceilings[s] for s in seeds]), nulls, c['direction'] == 'higher', c['paired'],
                             margin=c.get('margin', 0.0))
             assert after['held'] == expect.holds and math.isclose(after['effect'], expect.effect, abs_tol=1e-12)
             if expect.holds: n += 1

@@ -52,7 +52,7 @@ def songs_nll(prepared, conditional:bool=False, window:int=50, max_songs:int=0,
     enc = event_spec(prepared).encoder()
     return lambda model: score_events(model, ev, conditional, window, enc)
 
-# %% ../../nbs/08a_nll.ipynb #ec0d7aec
+# %% ../../nbs/08a_nll.ipynb #3c30acef
 def nll_of_songs(model:nn.Module, songs:list, # `Song`s, in any timing
                  conditional:bool=False, window:int=50) -> np.ndarray:
     "Nats per event of each of `songs` under an event model, in its own encoding (NaN for a song of one event or none)."

@@ -96,10 +96,13 @@ class Numbers:
               ) -> bool:
         "Record a finding as an effect against its null (`evaluate.effects`); it holds if its 95 % interval is above 0."
         from deep_symphony.evaluate.effects import effect, per_seed
-        at = lambda ref: {'file': self.m.where(ref[0]), 'key': key_path(ref[1:]), 'keys': list(ref[1:])}
         v, z = self.m.seeds(*value), self.m.seeds(*null)
         if len(z) == 1 and not self.m.replicas(null[0]): z = dict.fromkeys(v, z[0])   # a baseline without seeds
         seeds = [k for k in v if k in z]               # the seeds both were measured for
+        def at(ref):                                   # where a number came from: the file, and its seeds' replicates
+            rep = self.m.replicas(ref[0])
+            return {'file': self.m.where(ref[0]), 'key': key_path(ref[1:]), 'keys': list(ref[1:]),
+                    'replicas': {str(k): p.relative_to(self.m.root).as_posix() for k, p in rep.items() if k in seeds}}
         c = None if ceiling is None else [x for k, x in self.m.seeds(*ceiling).items() if k in seeds or k == 0]
         e = effect(per_seed([v[k] for k in seeds]), per_seed([z[k] for k in seeds]), higher, paired,
                    None if c is None else per_seed(c), margin)
