@@ -284,7 +284,7 @@ def sync_pipeline(path='dvc.yaml', # a pipeline file
     if models: added = add_model_stages(doc, base)
     else: added = []
     for name, st in (doc.get('stages') or {}).items():
-        body, wdir = st.get('do', st), (base / st.get('wdir', '.')).resolve()
+        body = st.get('do', st); wdir = (base / body.get('wdir', st.get('wdir', '.'))).resolve()
         blocks = set(yaml.safe_load((wdir / 'params.yaml').read_text()) or {}) if (wdir / 'params.yaml').is_file() \
             else set()
         items, per = _items(st), []
