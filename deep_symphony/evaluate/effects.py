@@ -52,12 +52,14 @@ class Effect:
     method: str                   # 't over seeds' or 'bootstrap over items'
     ceiling: float|None = None    # real data scored the same way, where it exists
     margin: float = 0.0           # the finding needs the effect to exceed this (e.g. "an octave": 12 semitones)
+    seeds: tuple = ()             # with several seeds: each seed's effect and its bootstrap interval over its items
     @property
     def holds(self) -> bool: return self.ci95[0] > self.margin
     def as_dict(self) -> dict:
         d = {'value': self.value, 'null': self.null, 'ceiling': self.ceiling, 'effect': self.effect,
              'ci95': list(self.ci95), 'n': self.n, 'method': self.method, 'holds': self.holds}
         if self.margin: d['margin'] = self.margin
+        if self.seeds: d['per_seed'] = [{'effect': e, 'ci95': list(ci)} for e, ci in self.seeds]
         if self.ceiling is not None and self.ceiling != self.null:
             d['share_of_gap'] = (self.value - self.null) / (self.ceiling - self.null)
         return d
@@ -78,18 +80,20 @@ def effect(value, # item scores per seed (see above): the model's
     sign = 1.0 if higher else -1.0
     per_seed = [sign * (float(np.mean(a - b)) if paired else float(a.mean() - b.mean())) for a, b in zip(v, z)]
     est = statistics.fmean(per_seed)
-    if len(v) >= 2:
-        half = t975(len(v) - 1) * statistics.stdev(per_seed) / math.sqrt(len(v))
-        ci, method = (est - half, est + half), 't over seeds'
-    else:
-        a, b = v[0], z[0]; g = np.random.default_rng(seed)
+    def boot(a, b, g):                                 # 95 % bootstrap interval over one seed's items
         if paired:
-            d = sign * (a - b); idx = g.integers(0, len(d), (n_boot, len(d))); boots = d[idx].mean(1)
+            d = sign * (a - b); boots = d[g.integers(0, len(d), (n_boot, len(d)))].mean(1)
         else:
             boots = sign * (a[g.integers(0, len(a), (n_boot, len(a)))].mean(1)
                             - b[g.integers(0, len(b), (n_boot, len(b)))].mean(1))
-        ci, method = (float(np.quantile(boots, 0.025)), float(np.quantile(boots, 0.975))), 'bootstrap over items'
+        return float(np.quantile(boots, 0.025)), float(np.quantile(boots, 0.975))
+    g = np.random.default_rng(seed)
+    if len(v) >= 2:
+        half = t975(len(v) - 1) * statistics.stdev(per_seed) / math.sqrt(len(v))
+        ci, method = (est - half, est + half), 't over seeds'
+        seeds = tuple((e, boot(a, b, g)) for e, a, b in zip(per_seed, v, z))
+    else: ci, method, seeds = boot(v[0], z[0], g), 'bootstrap over items', ()
     ceil = None if ceiling is None else statistics.fmean(float(s.mean()) for s in _seeds(ceiling, 'ceiling'))
     return Effect(statistics.fmean(float(s.mean()) for s in v), statistics.fmean(float(s.mean()) for s in z), est,
                   (float(ci[0]), float(ci[1])), {'seeds': len(v), 'items': min(len(s) for s in v)}, method, ceil,
-                  float(margin))
+                  float(margin), seeds)
