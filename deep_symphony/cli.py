@@ -126,6 +126,12 @@ def build_parser(models:bool=True # add `train MODEL` and `generate MODEL` (impo
     dc.add_argument('--out', default='_docs', help='the site folder (default: _docs)')
     if models: _model_parsers(sub)
 
+    nl = sub.add_parser('nll', help="a model's cross-entropy (nats/event) on a folder of MIDI")
+    nl.add_argument('model', help='an event model: charrnn, gru, ...')
+    nl.add_argument('--checkpoint', required=True, help='its checkpoint (models/charrnn_vanilla/best.pt)')
+    nl.add_argument('--data', required=True, help='a folder of MIDI files (searched recursively)')
+    nl.add_argument('--per-song', action='store_true', help="also each file's nats/event")
+
     pl = sub.add_parser('plagiarism', help='how much of a sample is copied from a corpus')
     pl.add_argument('sample'); pl.add_argument('--against', required=True, help='a prepared or a raw corpus folder')
     pl.add_argument('--split', default='train', choices=('train', 'valid', 'test', 'all'))
@@ -345,6 +351,36 @@ def _cmd_generate(a):
     paths = write_samples(songs, a.out, a.model, wav=a.wav, png=a.png)
     return f'wrote {len(paths)} {a.model} samples to {a.out}' + (f' ({len(songs) - len(paths)} silent, not written)'
                                                                  if len(paths) < len(songs) else '')
+
+def _cmd_nll(a):
+    from deep_symphony.encoders import EventSpec
+    from deep_symphony.evaluate.nll import nll_of_songs
+    from deep_symphony.music import read_midi
+    from deep_symphony.train import load_model
+    folder = Path(a.data)
+    if not folder.is_dir(): raise CLIError(f'argument --data: {folder}: no such folder')
+    files = sorted(p for p in folder.rglob('*') if p.suffix.lower() in ('.mid', '.midi') and p.is_file())
+    if not files: raise CLIError(f'argument --data: {folder}: no MIDI files (.mid, .midi)')
+    model = load_model(a.checkpoint, a.model)
+    if not isinstance(getattr(model.config, 'events', None), EventSpec):
+        raise CLIError(f'{a.model}: not a model over performance events (nll scores charrnn, gru and their kind)')
+    songs, skipped = [], []
+    for p in files:
+        try: songs.append(read_midi(p).replace(name=str(p.relative_to(folder))))
+        except DeepSymphonyError as e: skipped.append(f'{p}: {e}')
+    if not songs: raise CLIError(f'argument --data: {folder}: no readable MIDI file ({skipped[0]})')
+    conditional = getattr(model.config, 'control_dim', 0) > 0       # controls from the music, as in validation
+    window = (getattr(model, 'data_config', None) or {}).get('control_window', 50)
+    nats = nll_of_songs(model, songs, conditional, window)
+    events = np.array([max(len(model.config.encoder().encode(s)) - 1, 0) for s in songs])
+    ok = np.isfinite(nats) & (events > 0)
+    if not ok.any(): raise CLIError(f'argument --data: {folder}: no song has two events or more')
+    mean = float((nats[ok] * events[ok]).sum() / events[ok].sum())
+    lines = [f'{s.name}\t{x:.4f}' for s, x in zip(songs, nats) if np.isfinite(x)] if a.per_song else []
+    lines += [f'skipped {s}' for s in skipped]
+    how = 'conditional: controls from the music' if conditional else 'no controls'
+    return '\n'.join(lines + [f'{mean:.4f} nats/event over {int(ok.sum())} songs ({int(events[ok].sum())} events) in '
+                                f'{folder} ({a.model}, {how})'])
 
 def _cmd_plagiarism(a):
     from deep_symphony.evaluate.plagiarism import corpus_index, plagiarism_report, plot_alignment
