@@ -49,7 +49,7 @@ class Effect:
     effect: float                 # value - null, signed so that the study's direction is positive
     ci95: tuple[float, float]     # 95 % interval of `effect`
     n: dict                       # {'seeds': S, 'items': items per seed (the smallest)}
-    method: str                   # 't over seeds' or 'bootstrap over items'
+    method: str                   # 't over seeds, widened to ...' or 'bootstrap over items'
     ceiling: float|None = None    # real data scored the same way, where it exists
     margin: float = 0.0           # the finding needs the effect to exceed this (e.g. "an octave": 12 semitones)
     seeds: tuple = ()             # with several seeds: each seed's effect and its bootstrap interval over its items
@@ -80,19 +80,21 @@ def effect(value, # item scores per seed (see above): the model's
     sign = 1.0 if higher else -1.0
     per_seed = [sign * (float(np.mean(a - b)) if paired else float(a.mean() - b.mean())) for a, b in zip(v, z)]
     est = statistics.fmean(per_seed)
-    def boot(a, b, g):                                 # 95 % bootstrap interval over one seed's items
+    def draws(a, b, g):                                # one seed's effect, re-drawn over its items
         if paired:
-            d = sign * (a - b); boots = d[g.integers(0, len(d), (n_boot, len(d)))].mean(1)
-        else:
-            boots = sign * (a[g.integers(0, len(a), (n_boot, len(a)))].mean(1)
-                            - b[g.integers(0, len(b), (n_boot, len(b)))].mean(1))
-        return float(np.quantile(boots, 0.025)), float(np.quantile(boots, 0.975))
+            d = sign * (a - b); return d[g.integers(0, len(d), (n_boot, len(d)))].mean(1)
+        return sign * (a[g.integers(0, len(a), (n_boot, len(a)))].mean(1)
+                       - b[g.integers(0, len(b), (n_boot, len(b)))].mean(1))
+    q = lambda x: (float(np.quantile(x, 0.025)), float(np.quantile(x, 0.975)))
     g = np.random.default_rng(seed)
     if len(v) >= 2:
+        each = [draws(a, b, g) for a, b in zip(v, z)]
         half = t975(len(v) - 1) * statistics.stdev(per_seed) / math.sqrt(len(v))
-        ci, method = (est - half, est + half), 't over seeds'
-        seeds = tuple((e, boot(a, b, g)) for e, a, b in zip(per_seed, v, z))
-    else: ci, method, seeds = boot(v[0], z[0], g), 'bootstrap over items', ()
+        items = q(np.mean(each, 0))                    # the seeds' mean effect, its items re-drawn within each seed
+        ci = (min(est - half, items[0]), max(est + half, items[1]))
+        method, seeds = 't over seeds, widened to the bootstrap over items within seeds', tuple(
+            (e, q(x)) for e, x in zip(per_seed, each))
+    else: ci, method, seeds = q(draws(v[0], z[0], g)), 'bootstrap over items', ()
     ceil = None if ceiling is None else statistics.fmean(float(s.mean()) for s in _seeds(ceiling, 'ceiling'))
     return Effect(statistics.fmean(float(s.mean()) for s in v), statistics.fmean(float(s.mean()) for s in z), est,
                   (float(ci[0]), float(ci[1])), {'seeds': len(v), 'items': min(len(s) for s in v)}, method, ceil,
