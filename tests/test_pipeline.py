@@ -67,8 +67,8 @@ def test_every_stage_runs_a_notebook_with_known_parameters():
         assert passed <= known, (name, passed - known)
         for ref in re.findall(r'\$\{(\w+)\.(\w+)\}', cmd):
             assert ref[0] in params and ref[1] in params[ref[0]], (name, ref)
-        for m in st.get('metrics', []):
-            assert next(iter(m)).startswith('metrics/')
+        for m in st.get('metrics', []):                   # seed 0's under metrics/, a replicate's under seeds/s<k>/
+            assert re.match(r'(seeds/s\d+/)?metrics/', next(iter(m))), (name, m)
 
 
 # --- DVC cannot go stale: every stage depends on every deep_symphony module its notebook imports ---------------------
@@ -162,11 +162,11 @@ def test_every_stage_depends_on_the_library_modules_its_notebook_imports(pipelin
 @pytest.mark.parametrize('pipeline', ['piano', 'emg'])
 def test_the_optional_pipelines_stay_out_of_the_main_one(pipeline):
     "Their stages run from the repository root and write only under piano/ (emg/); data/piano (data/emg) is hidden."
-    stages = yaml.safe_load((ROOT / pipeline / 'dvc.yaml').read_text())['stages']
+    stages = expand_stages(yaml.safe_load((ROOT / pipeline / 'dvc.yaml').read_text())['stages'])
     for name, st in stages.items():
         assert st['wdir'] == '..', name
         outs = [next(iter(o)) if isinstance(o, dict) else o for o in st['outs'] + st.get('metrics', [])]
-        assert all(o.startswith(f'{pipeline}/') for o in outs), (name, outs)
+        assert all(re.match(rf'(seeds/s\d+/)?{pipeline}/', o) for o in outs), (name, outs)
     assert f'/data/{pipeline}/' in (ROOT / '.dvcignore').read_text().split()
 
 

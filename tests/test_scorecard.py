@@ -77,9 +77,7 @@ def test_one_scorecard_reads_every_pipelines_metrics():
 
 def test_the_cli_recomputes_the_scorecard_from_metrics_alone(tmp_path):
     "A copy of the metrics folders, nothing else: the same verdicts as the committed scorecard; bad folders named."
-    import shutil
-    for d in ('metrics', 'piano/metrics', 'emg/metrics'):
-        if (ROOT / d).is_dir(): shutil.copytree(ROOT / d, tmp_path / d)
+    _copy_metrics(tmp_path)                           # every pipeline's metrics and their seed replicates
     (tmp_path / 'metrics' / 'scorecard.json').unlink(missing_ok=True)
     r = run_cli('scorecard', '--out', 'card.json', cwd=tmp_path)
     assert r.returncode == 0, r.stderr
