@@ -353,34 +353,15 @@ def _cmd_generate(a):
                                                                  if len(paths) < len(songs) else '')
 
 def _cmd_nll(a):
-    from deep_symphony.encoders import EventSpec
-    from deep_symphony.evaluate.nll import nll_of_songs
-    from deep_symphony.music import read_midi
+    from deep_symphony.evaluate.nll import folder_nll
     from deep_symphony.train import load_model
-    folder = Path(a.data)
-    if not folder.is_dir(): raise CLIError(f'argument --data: {folder}: no such folder')
-    files = sorted(p for p in folder.rglob('*') if p.suffix.lower() in ('.mid', '.midi') and p.is_file())
-    if not files: raise CLIError(f'argument --data: {folder}: no MIDI files (.mid, .midi)')
-    model = load_model(a.checkpoint, a.model)
-    if not isinstance(getattr(model.config, 'events', None), EventSpec):
-        raise CLIError(f'{a.model}: not a model over performance events (nll scores charrnn, gru and their kind)')
-    songs, skipped = [], []
-    for p in files:
-        try: songs.append(read_midi(p).replace(name=str(p.relative_to(folder))))
-        except DeepSymphonyError as e: skipped.append(f'{p}: {e}')
-    if not songs: raise CLIError(f'argument --data: {folder}: no readable MIDI file ({skipped[0]})')
-    conditional = getattr(model.config, 'control_dim', 0) > 0       # controls from the music, as in validation
-    window = (getattr(model, 'data_config', None) or {}).get('control_window', 50)
-    nats = nll_of_songs(model, songs, conditional, window)
-    events = np.array([max(len(model.config.encoder().encode(s)) - 1, 0) for s in songs])
-    ok = np.isfinite(nats) & (events > 0)
-    if not ok.any(): raise CLIError(f'argument --data: {folder}: no song has two events or more')
-    mean = float((nats[ok] * events[ok]).sum() / events[ok].sum())
-    lines = [f'{s.name}\t{x:.4f}' for s, x in zip(songs, nats) if np.isfinite(x)] if a.per_song else []
-    lines += [f'skipped {s}' for s in skipped]
-    how = 'conditional: controls from the music' if conditional else 'no controls'
-    return '\n'.join(lines + [f'{mean:.4f} nats/event over {int(ok.sum())} songs ({int(events[ok].sum())} events) in '
-                                f'{folder} ({a.model}, {how})'])
+    if not Path(a.data).is_dir(): raise CLIError(f'argument --data: {a.data}: no such folder')
+    r = folder_nll(load_model(a.checkpoint, a.model), a.data)
+    lines = [f'{name}\t{x:.4f}' for name, x in r['songs']] if a.per_song else []
+    how = 'conditional: controls from the music' if r['conditional'] else 'no controls'
+    return '\n'.join(lines + [f'skipped {s}' for s in r['skipped']] + [
+        f"{r['nats']:.4f} nats/event over {len(r['songs'])} songs ({r['events']} events) in {a.data} "
+        f'({a.model}, {how})'])
 
 def _cmd_plagiarism(a):
     from deep_symphony.evaluate.plagiarism import corpus_index, plagiarism_report, plot_alignment
