@@ -63,7 +63,7 @@ def nll_of_songs(model:nn.Module, songs:list, # `Song`s, in any timing
     return score_events(model, Ragged(data, offsets, [getattr(s, 'name', '') for s in songs], {}), conditional,
                         window, enc)
 
-# %% ../../nbs/08a_nll.ipynb #680524d4
+# %% ../../nbs/08a_nll.ipynb #1f08bf8e
 def folder_nll(model:nn.Module, folder) -> dict:
     "Nats per event of an event model on every MIDI file under `folder`: the mean over events, and each song's."
     from deep_symphony.core import DeepSymphonyError
