@@ -19,7 +19,9 @@ CHAPTERS = sorted((ROOT / 'nbs').glob('5*_chapter.ipynb')) + [ROOT / 'nbs' / '24
 
 # figures that are not ours: the study's, the papers' it cites, and arithmetic; each with where it comes from
 PUBLISHED = {
-    '50_charrnn_chapter': {512: "the study's 3 x 512 LSTM"},
+    '50_charrnn_chapter': {512: "the study's 3 x 512 LSTM", 1024: 'Performance RNN, 3 x 1024 (Huang et al. 2018)',
+                           1.969: 'Huang et al. 2018, Table 3, Performance RNN on the Piano-e-Competition test set',
+                           388: 'the Performance RNN event vocabulary'},
     '51_seqae_chapter': {65536: '2^16 points of a 16-bit code'},
     '55_pix2pix_chapter': {512: "the study's longest crop (128, 256, 512 steps)"},
     '56_seqgan_chapter': {0.9210: 'Yu et al. 2017, BLEU-4 of MLE on Nottingham', 0.9406: 'Yu et al. 2017, SeqGAN',
