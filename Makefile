@@ -7,7 +7,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 # Test notebooks' cells flagged `fluidsynth` too when FluidSynth and a SoundFont are installed.
 NBDEV_FLAGS := $(shell ls /usr/share/sounds/sf2/*.sf2 >/dev/null 2>&1 && ldconfig -p 2>/dev/null | grep -q libfluidsynth && echo fluidsynth)
 
-.PHONY: install reproduce reproduce-piano reproduce-emg test lint export sync docs data-export bench clean-venv
+.PHONY: install reproduce reproduce-piano reproduce-emg reproduce-study test lint export sync docs data-export bench clean-venv
 
 $(STAMP):
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -52,6 +52,25 @@ reproduce-emg: data-export
 	deep-symphony times emg/reports
 	deep-symphony scorecard --out metrics/scorecard.json
 
+# The study profile (params-study.yaml: the study's sizes, every training at its full length): the three pipelines
+# again in a worktree of this commit (.study/, its own DVC cache), so the CPU profile's results stay as they are; its
+# metrics are copied to metrics/study/profile/ and its scorecard to metrics/study/profile/scorecard.json. Days on
+# 2 CPU cores (README); run it where a GPU is. data/piano and data/emg are linked in when present.
+STUDY ?= .study
+reproduce-study: install
+	deep-symphony params check params-study.yaml
+	test -d $(STUDY) || git worktree add --detach $(STUDY) HEAD
+	cp params-study.yaml $(STUDY)/params.yaml
+	mkdir -p $(STUDY)/data
+	for d in piano emg; do if test -e data/$$d; then ln -sfn "$$(readlink -f data/$$d)" $(STUDY)/data/$$d; fi; done
+	# the worktree's library first (PYTHONPATH), this virtual environment's packages
+	PYTHONPATH=$(abspath $(STUDY)) $(MAKE) -C $(STUDY) reproduce VENV=$(abspath $(VENV))
+	if test -e $(STUDY)/data/piano; then PYTHONPATH=$(abspath $(STUDY)) $(MAKE) -C $(STUDY) reproduce-piano VENV=$(abspath $(VENV)); fi
+	if test -e $(STUDY)/data/emg; then PYTHONPATH=$(abspath $(STUDY)) $(MAKE) -C $(STUDY) reproduce-emg VENV=$(abspath $(VENV)); fi
+	mkdir -p metrics/study/profile
+	cp -r $(STUDY)/metrics/. metrics/study/profile/
+	for d in piano emg; do if test -d $(STUDY)/$$d/metrics; then mkdir -p metrics/study/profile/$$d && cp -r $(STUDY)/$$d/metrics/. metrics/study/profile/$$d/; fi; done
+
 # The study as a website in _docs/ (open _docs/index.html): the chapters from the notebooks `make reproduce` executed
 # (reports/), the scorecard, the module notebooks as API reference. nbconvert, no network.
 docs: install
@@ -66,10 +85,10 @@ export: install
 sync: install
 	deep-symphony dvc sync
 
-# ruff over the library, the notebooks (ruff reads .ipynb itself), the tests and the benchmarks: unused
+# ruff over the library, the notebooks (ruff reads .ipynb itself), the tests, the benchmarks and the study runs: unused
 # imports, import order, lines of at most 120 characters (ruff.toml).
 lint: install
-	ruff check deep_symphony nbs tests bench
+	ruff check deep_symphony nbs tests bench study
 
 # Every test: lint, the notebooks and the integration tests (pytest). The notebooks `dvc repro` executes (listed from
 # dvc.yaml) run in pytest, through papermill with FluidSynth switched off (tests/test_stage_notebooks.py); nbdev_test

@@ -65,6 +65,37 @@ def test_repo_params_are_valid():
     assert r.returncode == 0, r.stderr
 
 
+def _leaves(d, pre=''):
+    for k, v in d.items():
+        if isinstance(v, dict) and k != 'base': yield from _leaves(v, f'{pre}{k}.')
+        else: yield f'{pre}{k}', v
+
+
+def test_study_profile_is_valid_and_at_least_the_cpu_profile():
+    """params-study.yaml (`make reproduce-study`) passes `params check` (its profile rule at budget 1 included), sets
+    every knob params.yaml sets, and trains every model at least as long and as wide as the CPU profile."""
+    import yaml
+    from conftest import ROOT
+    r = run_cli('params', 'check', 'params-study.yaml', cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    cpu, study = (dict(_leaves(yaml.safe_load((ROOT / f).read_text()))) for f in ('params.yaml', 'params-study.yaml'))
+    assert set(cpu) == set(study), set(cpu) ^ set(study)
+    grows = [k for k in cpu if k.endswith(('.steps', '.hidden', '.layers', '.rollouts', '.pretrain_steps', '.vocab'))]
+    assert len(grows) > 20 and all(study[k] >= cpu[k] for k in grows), [k for k in grows if study[k] < cpu[k]]
+    assert study['profile.budget'] == 1 and study['charrnn.model.layers'] == 3 and study['charrnn.model.hidden'] == 512
+    assert study['seqgan_oracle.vocab'] == 5000 and study['seqgan.adversarial.rollouts'] == 16
+
+
+def test_study_profile_rule_fails_on_a_length_off_its_base(tmp_path):
+    "A study length changed by hand, not through its base, is refused, naming the key."
+    from conftest import ROOT
+    text = (ROOT / 'params-study.yaml').read_text()
+    assert '    steps: 50000' in text
+    (tmp_path / 'params-study.yaml').write_text(text.replace('    steps: 50000', '    steps: 40000', 1))
+    one_line_error(run_cli('params', 'check', 'params-study.yaml', cwd=tmp_path),
+                   'params-study.yaml: charrnn.train.steps', 'base 50000')
+
+
 def test_params_check_names_the_bad_key(tmp_path):
     from conftest import ROOT
     text = (ROOT / 'params.yaml').read_text().replace('n_songs: 2', 'n_songs: two')

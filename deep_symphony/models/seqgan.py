@@ -193,6 +193,9 @@ class SeqGANConfig:
                         tiny=1)
     d_epochs: int = knob(3, positive, 'updates per negative batch (the paper: 3 epochs over its file)', 'adversarial',
                          tiny=1)
+    d_negatives: int = knob(0, non_negative, 'negatives generated per discriminator round, trained on for '
+                            '`d_epochs` epochs beside as many training sequences, in batches of the batch size '
+                            '(0: one batch, `d_epochs` updates; the paper: 10,000)', 'adversarial')
     rollout_update: float = knob(0.8, unit_interval, 'roll-out policy ← r·itself + (1 − r)·generator (the paper: 0.8)',
                                  'adversarial')
     d_lr_scale: float = knob(0.01, positive, 'discriminator lr / generator lr (the paper: 1e-4 / 1e-2)',
@@ -244,15 +247,22 @@ class SeqGAN(nn.Module):
     def phase(self) -> str:
         s, c = int(self.phase_step), self.config
         return 'mle' if s < c.pretrain_steps else 'd_pretrain' if s < c.pretrain_steps + c.d_pretrain_steps else 'adv'
-    def _d_round(self, real, opt) -> float:
-        "One batch of fresh negatives, `d_epochs` discriminator updates against `real`."
-        c, d = self.config, self.discriminator
-        fake = sample_tokens(self.generator, len(real), real.shape[1])
+    def _d_round(self, real, opt, pool=None) -> float:
+        """Fresh negatives against real sequences: one batch (`d_epochs` updates on `real`), or with `pool` (the
+        paper's volume, `d_negatives` > 0) as many negatives as `pool` holds real sequences, `d_epochs` epochs over
+        both in shuffled batches of `len(real)` sequences."""
+        c, d, B = self.config, self.discriminator, len(real)
+        real = real if pool is None else pool
+        fake = torch.cat([sample_tokens(self.generator, min(B, len(real) - i), real.shape[1])
+                          for i in range(0, len(real), B)])
         x, y = torch.cat([real, fake]), torch.cat([torch.ones(len(real)), torch.zeros(len(fake))]).to(real.device)
         for _ in range(c.d_epochs):
-            loss = F.binary_cross_entropy_with_logits(d(x), y) + c.l2_reg * d.l2()
-            opt['discriminator'].zero_grad(set_to_none=True); loss.backward()
-            opt['discriminator'].step()
+            order = torch.randperm(len(x), device=x.device) if pool is not None else torch.arange(len(x))
+            for i in range(0, len(x), 2 * B):
+                k = order[i:i + 2 * B]
+                loss = F.binary_cross_entropy_with_logits(d(x[k]), y[k]) + c.l2_reg * d.l2()
+                opt['discriminator'].zero_grad(set_to_none=True); loss.backward()
+                opt['discriminator'].step()
         return float(loss.detach())
     def _g_step(self, loss, opt, grad_clip):
         opt['generator'].zero_grad(set_to_none=True); loss.backward()
@@ -266,10 +276,11 @@ class SeqGAN(nn.Module):
     def train_step(self, batch:dict, opt, grad_clip:float=0.0) -> torch.Tensor:
         "One step of the current phase on `batch['x']` (B, 1 + T)."
         c, x, phase = self.config, batch['x'], self.phase; real = x[:, 1:]
+        pool = batch['pool'][:, 1:] if 'pool' in batch else None       # the paper's volume (`d_negatives`)
         if phase == 'mle':
             _, loss = self(x); self._g_step(loss, opt, grad_clip); self.last = {'nll': float(loss.detach())}
         elif phase == 'd_pretrain':
-            loss = torch.tensor(self._d_round(real, opt)); self.last = {'d_loss': float(loss)}
+            loss = torch.tensor(self._d_round(real, opt, pool)); self.last = {'d_loss': float(loss)}
         else:
             if int(self.phase_step) == c.pretrain_steps + c.d_pretrain_steps:    # as the reference: the roll-out
                 self._update_rollout(0.0); opt['generator'].state.clear()          # policy = G, a fresh optimiser
@@ -280,7 +291,7 @@ class SeqGAN(nn.Module):
             logp = logp.gather(2, seqs[..., None])[..., 0]
             loss = -(logp * q).masked_fill(~keep, 0).sum() / keep.sum().clamp(min=1)
             self._g_step(loss, opt, grad_clip); self._update_rollout(c.rollout_update)
-            d_loss = [self._d_round(real, opt) for _ in range(c.d_steps)][-1]
+            d_loss = [self._d_round(real, opt, pool) for _ in range(c.d_steps)][-1]
             self.last = {'pg_loss': float(loss.detach()), 'reward': float(q[keep].mean()), 'd_loss': d_loss}
         self.phase_step += 1
         return loss.detach()
@@ -328,7 +339,10 @@ def fit_sequences(model:SeqGAN, train:list[np.ndarray], valid:list[np.ndarray], 
         if load_checkpoint(out / 'last.pt')['step'] != c.pretrain_steps:
             raise DeepSymphonyError(f'{out}: last.pt is past pre-training but mle.pt is missing; use a new folder')
         shutil.copyfile(out / 'last.pt', out / '.mle.pt.tmp'); (out / '.mle.pt.tmp').replace(out / 'mle.pt')
-    return Trainer(model, windows.batch, tcfg, out, evaluate, metrics_path, progress, data_config=data_config).fit()
+    batches = windows.batch
+    if c.d_negatives:                  # the paper's discriminator volume: a pool of real sequences beside each batch
+        def batches(g, size): return windows.batch(g, size) | {'pool': windows.batch(g, c.d_negatives)['x']}
+    return Trainer(model, batches, tcfg, out, evaluate, metrics_path, progress, data_config=data_config).fit()
 
 def train_seqgan(prepared, out_dir, params:dict, metrics_path=None, progress:bool=True) -> dict:
     "Train the `seqgan` block's SeqGAN on a prepared corpus's ABC tunes."
