@@ -54,7 +54,7 @@ reproduce-emg: data-export
 
 # The study profile (params-study.yaml: the study's sizes, every training at its full length): the three pipelines
 # again in a worktree of this commit (.study/, its own DVC cache), so the CPU profile's results stay as they are; its
-# metrics are copied to metrics/study/profile/ and its scorecard to metrics/study/profile/scorecard.json. Days on
+# metrics are copied to metrics/study/profile/, and metrics/scorecard.json judges every claim on both. Days on
 # 2 CPU cores (README); run it where a GPU is. data/piano and data/emg are linked in when present.
 STUDY ?= .study
 reproduce-study: install
@@ -70,6 +70,10 @@ reproduce-study: install
 	mkdir -p metrics/study/profile
 	cp -r $(STUDY)/metrics/. metrics/study/profile/
 	for d in piano emg; do if test -d $(STUDY)/$$d/metrics; then mkdir -p metrics/study/profile/$$d && cp -r $(STUDY)/$$d/metrics/. metrics/study/profile/$$d/; fi; done
+	# each seed's replicates where the scorecard looks for them (seeds/s<k>/<metrics folder>/)
+	for s in $(STUDY)/seeds/s*; do k=$$(basename $$s); for d in '' piano emg; do \
+	  if test -d $$s/$$d/metrics; then mkdir -p seeds/$$k/metrics/study/profile/$$d && cp -r $$s/$$d/metrics/. seeds/$$k/metrics/study/profile/$$d/; fi; done; done
+	deep-symphony scorecard --out metrics/scorecard.json
 
 # The study as a website in _docs/ (open _docs/index.html): the chapters from the notebooks `make reproduce` executed
 # (reports/), the scorecard, the module notebooks as API reference. nbconvert, no network.
