@@ -1,8 +1,8 @@
-"""How long `make reproduce-study` trains on this machine: each model's optimiser steps per second at the study's
-sizes (params-study.yaml), measured by a few steps of the model's own training (its registered `fit`, the trainer every
-stage uses), times the steps of every training stage of dvc.yaml and piano/dvc.yaml (seeds included). A projection
-from measured rates, not an end-to-end run: the chapters' sampling and evaluation, the oracle experiment and the
-Velocity Net (piano data) are left out. Writes metrics/study/projection.json.
+"""How long `make reproduce-study` trains on this machine: each model's seconds per optimiser step at the study's sizes
+(params-study.yaml), timed by a short training of the model (its registered `fit`, the trainer every stage
+uses), times the steps of every training stage of dvc.yaml and piano/dvc.yaml (seeds included). A projection
+from measured rates, not an end-to-end run: the chapters' sampling and evaluation, the oracle experiment, the
+Duration and Velocity Nets (no registered `fit`) are left out. Writes metrics/study/projection.json.
 
     python study/project_time.py --prepared prepared --steps 6
 """
@@ -17,55 +17,71 @@ import torch
 import yaml
 
 from deep_symphony.core import load_params
+from deep_symphony.params import params_blocks
 from deep_symphony.train import registered_models
 
 
-def rate(name, prepared, params, steps, **opts) -> float:
-    "Seconds per optimiser step of `name` at `params` (the trainer's own step timing: no validation, no setup)."
-    p = dict(params); p['train'] = dict(p.get('train', {}), steps=steps, eval_every=10**9, checkpoint_every=10**9)
+def wall(name, prepared, params, **opts) -> tuple[float, dict]:
+    "Seconds one training of `name` with `params` takes from its start to its summary, and the summary."
     with tempfile.TemporaryDirectory() as d:
-        s = registered_models()[name].fit(prepared, d, p, progress=False, **opts)
-    return 1 / s['steps_per_s']
+        t0 = time.perf_counter(); s = registered_models()[name].fit(prepared, d, params, progress=False, **opts)
+        return time.perf_counter() - t0, s
+
+def rate(name, prepared, at, k1, k2, **opts) -> float:
+    """Seconds per step of `name` (`at(k)`: the params of a `k`-step run): the trainer's own timing of its steps
+    (validation and checkpoints excluded) where its summary has it; else two trainings that differ only in length,
+    their difference over the steps between them (setup, the one validation and the checkpoint cancel out)."""
+    t2, s = wall(name, prepared, at(k2), **opts)
+    if s.get('steps_per_s'): return 1 / s['steps_per_s']
+    return (t2 - wall(name, prepared, at(k1), **opts)[0]) / (k2 - k1)
+
+def steps(block, k, four=False):
+    "`block` trained for `k` steps, validated and saved only at the end."
+    b = dict(block); b['train'] = dict(b.get('train', {}), steps=k, eval_every=10**9, checkpoint_every=10**9)
+    if four: b['four_notes'] = dict(b.get('four_notes', {}), steps=k)
+    return b
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--params', default='params-study.yaml'); ap.add_argument('--prepared', default='prepared')
     ap.add_argument('--steps', type=int, default=6); ap.add_argument('--out', default='metrics/study/projection.json')
     a = ap.parse_args(); t0 = time.time()
+    params_blocks()                                   # imports every module: every model registered
     P = lambda block: load_params(a.params, block)
     seeds = yaml.safe_load(Path(a.params).read_text())['profile']['seeds']
     sq, sg, wa = P('seqae'), P('seqgan'), P('wgan_abc')
     sq4 = sq | {'model': sq['model'] | {'notes': 4}}
-    adv = sg | {'adversarial': sg['adversarial'] | {'pretrain_steps': 1, 'd_pretrain_steps': 1}}
     full = wa | {'tricks': wa['tricks'] | {'curriculum': False, 'variable_length': False}}   # every step at length 64
     # (rate key, measured how, steps per training, trainings: stages x seeds)
+    k1, k2 = a.steps, 2 * a.steps
+    r = lambda name, block, **o: (lambda: rate(name, a.prepared, lambda k: steps(block, k, **o), k1, k2))
+    mle = lambda k: steps(sg | {'adversarial': sg['adversarial'] | {'pretrain_steps': k, 'd_pretrain_steps': 0}}, k)
+    rounds = lambda k: steps(sg | {'adversarial': sg['adversarial'] | {'pretrain_steps': 1, 'd_pretrain_steps': 0}},
+                             1 + k)
+    # (measured how, steps per training, trainings: stages x seeds)
     plan = {
-        'charrnn': (lambda: rate('charrnn', a.prepared, P('charrnn'), a.steps), P('charrnn')['train']['steps'],
+        'charrnn': (r('charrnn', P('charrnn')), P('charrnn')['train']['steps'],
                     4 * seeds + 2 * seeds + 1),               # 4 variants; piano: vanilla, conditional (seeds), small
-        'seqae (1 note)': (lambda: rate('seqae', a.prepared, sq, a.steps), sq['train']['steps'], 7 * seeds),
-        'seqae (4 notes)': (lambda: rate('seqae', a.prepared, sq4, a.steps), sq['four_notes']['steps'], 8 * seeds),
-        'rnngan': (lambda: rate('rnngan', a.prepared, P('rnngan'), a.steps), P('rnngan')['train']['steps'], seeds),
-        'wgan': (lambda: rate('wgan', a.prepared, P('wgan'), a.steps), P('wgan')['train']['steps'], seeds),
-        'dcrnn': (lambda: rate('dcrnn', a.prepared, P('dcrnn'), a.steps), P('dcrnn')['train']['steps'], 2 * seeds),
-        'pix2pix': (lambda: rate('pix2pix', a.prepared, P('pix2pix'), a.steps), P('pix2pix')['train']['steps'],
-                    seeds),
-        'seqgan (MLE)': (lambda: rate('seqgan', a.prepared, sg, a.steps), sg['adversarial']['pretrain_steps'], seeds),
-        'seqgan (adversarial round)': (lambda: (rate('seqgan', a.prepared, adv, 2 + a.steps) * (2 + a.steps)
-                                                - 2 * rate('seqgan', a.prepared, sg, 2)) / a.steps,
+        'seqae (1 note)': (r('seqae', sq), sq['train']['steps'], 7 * seeds),
+        'seqae (4 notes)': (r('seqae', sq4, four=True), sq['four_notes']['steps'], 8 * seeds),
+        'rnngan': (r('rnngan', P('rnngan')), P('rnngan')['train']['steps'], seeds),
+        'wgan': (r('wgan', P('wgan')), P('wgan')['train']['steps'], seeds),
+        'dcrnn': (r('dcrnn', P('dcrnn')), P('dcrnn')['train']['steps'], 2 * seeds),
+        'pix2pix': (r('pix2pix', P('pix2pix')), P('pix2pix')['train']['steps'], seeds),
+        'seqgan (MLE)': (lambda: rate('seqgan', a.prepared, mle, k1, k2), sg['adversarial']['pretrain_steps'], seeds),
+        'seqgan (adversarial round)': (lambda: rate('seqgan', a.prepared, rounds, 1, 2),   # timed: rounds only
                                        sg['train']['steps'] - sg['adversarial']['pretrain_steps'], seeds),
-        'wgan_abc (length 64)': (lambda: rate('wgan_abc', a.prepared, full, a.steps), wa['train']['steps'], 5 * seeds),
-        'duration_net': (lambda: rate('duration_net', a.prepared, P('duration_net'), a.steps),
-                         P('duration_net')['train']['steps'], seeds),
-        'gru': (lambda: rate('gru', a.prepared, P('gru'), a.steps), P('gru')['train']['steps'], 1),
+        'wgan_abc (length 64)': (r('wgan_abc', full), wa['train']['steps'], 5 * seeds),
+        'gru': (r('gru', P('gru')), P('gru')['train']['steps'], 1),
     }
     rows = []
-    for key, (measure, steps, n) in plan.items():
-        s = measure(); rows.append({'training': key, 's_per_step': round(s, 4), 'steps': steps, 'trainings': n,
-                                    'hours': round(s * steps * n / 3600, 1)})
+    for key, (measure, length, n) in plan.items():
+        s = measure(); rows.append({'training': key, 's_per_step': round(s, 4), 'steps': length, 'trainings': n,
+                                    'hours': round(s * length * n / 3600, 1)})
     out = {'command': 'python ' + ' '.join(__import__('sys').argv), 'params': a.params,
            'machine': platform.processor() or platform.machine(), 'torch_threads': torch.get_num_threads(),
            'rows': rows, 'training_hours': round(sum(r['hours'] for r in rows), 1),
-           'left_out': 'chapters (sampling, evaluation), the SeqGAN oracle experiment, the Velocity Net',
+           'left_out': 'chapters (sampling, evaluation), the SeqGAN oracle experiment, the Duration and Velocity Nets',
            'wall_s': round(time.time() - t0, 1)}
     Path(a.out).parent.mkdir(parents=True, exist_ok=True); Path(a.out).write_text(json.dumps(out, indent=2) + '\n')
 
