@@ -19,6 +19,8 @@ from pathlib import Path
 
 import yaml
 
+from deep_symphony.train import load_checkpoint
+
 TARGET = 0.05
 W_CONS = (1e-4, 1e-3, 0.01, 0.05, 0.15)
 
@@ -45,21 +47,35 @@ def main():
     ap.add_argument('--metrics', default='metrics/study/seqae_n4.json')
     args = ap.parse_args()
     cap = yaml.safe_load(Path(args.params).read_text())['seqae']['four_notes']['steps']
-    t0, chunks, steps = time.time(), [], 0
-    while steps < cap:
-        steps = min(steps + args.chunk, cap)
-        m = run_row('vanilla', steps, args); chunks.append({k: m[k] for k in ('steps', 'rec', 'rec_bin', 'wall_s')})
-        if m['rec_bin'] <= TARGET: break
-    rows = [m] + [run_row('continuous', steps, args, w) for w in W_CONS]
-    out = {'command': ' '.join(sys.argv), 'params': args.params, 'machine': platform.processor() or platform.machine(),
-           'hardware': m.get('hardware'), 'precision': m.get('precision'), 'seed': args.seed,
-           'rule': f'vanilla in chunks of {args.chunk} steps until rec_bin <= {TARGET} (cap {cap}); '
-                   'every continuous row the same steps', 'target_met': m['rec_bin'] <= TARGET, 'steps': steps,
-           'vanilla_chunks': chunks,
-           'rows': [{k: r.get(k) for k in ('row', 'w_con', 'steps', 'rec', 'rec_bin', 'avg_flips', 'code_abs',
-                                           'wall_s')} for r in rows],
-           'wall_s': round(time.time() - t0, 1)}
-    Path(args.metrics).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.metrics).write_text(json.dumps(out, indent=2) + '\n')
+    metrics = Path(args.metrics)
+    # a stopped run carries on: the chunks and rows already measured are read back, not measured again
+    done = json.loads(metrics.read_text()) if metrics.is_file() else {}
+    chunks, rows, t0 = done.get('vanilla_chunks', []), done.get('rows', []), time.time() - done.get('wall_s', 0)
+    def val_curve():
+        "The vanilla row's validation rec + rec_bin at every evaluation (its checkpoint's history)."
+        last = Path(args.out) / 'vanilla' / 'last.pt'
+        if not last.is_file(): return []
+        return [{'step': h['step'], 'rec_plus_rec_bin': h['val_loss']} for h in load_checkpoint(last)['history']
+                if 'val_loss' in h]
+    def write(final):
+        last = chunks[-1] if chunks else {}
+        out = {'command': 'python ' + ' '.join(sys.argv), 'params': args.params,
+               'machine': platform.processor() or platform.machine(), 'hardware': last.get('hardware'),
+               'precision': last.get('precision'), 'seed': args.seed,
+               'rule': f'vanilla in chunks of {args.chunk} steps until rec_bin <= {TARGET} (cap {cap}); '
+                       'every continuous row the same steps', 'complete': final,
+               'target_met': bool(chunks) and last['rec_bin'] <= TARGET, 'steps': last.get('steps'),
+               'vanilla_chunks': chunks, 'vanilla_val_curve': val_curve(), 'rows': rows,
+               'wall_s': round(time.time() - t0, 1)}
+        metrics.parent.mkdir(parents=True, exist_ok=True); metrics.write_text(json.dumps(out, indent=2) + '\n')
+    keys = ('row', 'w_con', 'steps', 'rec', 'rec_bin', 'avg_flips', 'code_abs', 'wall_s', 'hardware', 'precision')
+    while not chunks or (chunks[-1]['rec_bin'] > TARGET and chunks[-1]['steps'] < cap):
+        steps = min((chunks[-1]['steps'] if chunks else 0) + args.chunk, cap)
+        chunks.append({k: v for k, v in run_row('vanilla', steps, args).items() if k in keys}); write(False)
+    steps = chunks[-1]['steps']
+    for w in W_CONS:
+        if any(r['w_con'] == w for r in rows): continue
+        rows.append({k: v for k, v in run_row('continuous', steps, args, w).items() if k in keys}); write(False)
+    write(True)
 
 if __name__ == '__main__': main()
