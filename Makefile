@@ -59,7 +59,9 @@ reproduce-emg: data-export
 STUDY ?= .study
 reproduce-study: install
 	deep-symphony params check params-study.yaml
+	# the worktree at this commit (an earlier run's worktree is moved to it; its DVC outputs stay for `dvc repro`)
 	test -d $(STUDY) || git worktree add --detach $(STUDY) HEAD
+	git -C $(STUDY) checkout -q -f --detach $$(git rev-parse HEAD)
 	cp params-study.yaml $(STUDY)/params.yaml
 	mkdir -p $(STUDY)/data
 	for d in piano emg; do if test -e data/$$d; then ln -sfn "$$(readlink -f data/$$d)" $(STUDY)/data/$$d; fi; done
@@ -69,6 +71,7 @@ reproduce-study: install
 	if test -e $(STUDY)/data/emg; then PYTHONPATH=$(abspath $(STUDY)) $(MAKE) -C $(STUDY) reproduce-emg VENV=$(abspath $(VENV)); fi
 	mkdir -p metrics/study/profile
 	cp -r $(STUDY)/metrics/. metrics/study/profile/
+	rm -rf metrics/study/profile/study    # the worktree's copy of this commit's metrics/study, not the study run's
 	for d in piano emg; do if test -d $(STUDY)/$$d/metrics; then mkdir -p metrics/study/profile/$$d && cp -r $(STUDY)/$$d/metrics/. metrics/study/profile/$$d/; fi; done
 	# each seed's replicates where the scorecard looks for them (seeds/s<k>/<metrics folder>/)
 	for s in $(STUDY)/seeds/s*; do k=$$(basename $$s); for d in '' piano emg; do \

@@ -302,14 +302,14 @@ def _cmd_repro(a):
 
 def _cmd_scorecard(a):
     from deep_symphony.core import write_json
-    from deep_symphony.evaluate.scorecard import METRICS_DIRS, scorecard, scorecard_json
+    from deep_symphony.evaluate.scorecard import METRICS_DIRS, scorecard, scorecard_json, study_profile
     for d in a.metrics or ():
         if not Path(d).is_dir(): raise CLIError(f'{d}: no such metrics folder')
     dirs = tuple(a.metrics or METRICS_DIRS)
     if not any(Path(d).is_dir() for d in dirs):
         raise CLIError(f'no metrics folder here ({", ".join(dirs)}): run make reproduce')
     rows = scorecard('.', dirs)
-    if a.out: write_json(a.out, scorecard_json(rows, dirs))
+    if a.out: write_json(a.out, scorecard_json(rows, dirs, study_profile()))
     w = max(len(r['key']) for r in rows)
     return '\n'.join(f"{r['verdict']:15} {r['key']:{w}}  {r['claim']}" + (f"  [{r['needs']}]" if r.get('needs') else '')
                      for r in rows) + (f'\nwrote {a.out}' if a.out else '')

@@ -9,8 +9,10 @@ Duration and Velocity Nets (no registered `fit`) are left out. Writes metrics/st
 import argparse
 import json
 import platform
+import re
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import torch
@@ -41,6 +43,21 @@ def steps(block, k, four=False):
     if four: b['four_notes'] = dict(b.get('four_notes', {}), steps=k)
     return b
 
+def trainings(files=('dvc.yaml', 'piano/dvc.yaml')) -> Counter:
+    """How many training stages (every foreach item, the seed twins included) run each training notebook, read from
+    the pipelines (`12_seqae n1` / `n4`: one note or the study's 4 per subsequence)."""
+    count = Counter()
+    for f in files:
+        for name, st in yaml.safe_load(Path(f).read_text())['stages'].items():
+            if not name.startswith('train_'): continue
+            fe, cmd = st.get('foreach'), st.get('do', st)['cmd']
+            items = [(None, None)] if fe is None else fe.items() if isinstance(fe, dict) else [(x, x) for x in fe]
+            for k, v in items:
+                c = re.sub(r'\$\{item\.(\w+)\}', lambda m: str(v[m.group(1)]), cmd) if isinstance(v, dict) else cmd
+                nb = re.search(r'nbs/(\w+)\.ipynb', c.replace('${item}', str(k))).group(1)
+                count[nb + (' n4' if re.search(r'-p notes 4\b', c) else ' n1') if nb == '12_seqae' else nb] += 1
+    return count
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--params', default='params-study.yaml'); ap.add_argument('--prepared', default='prepared')
@@ -48,7 +65,6 @@ def main():
     a = ap.parse_args(); t0 = time.time()
     params_blocks()                                   # imports every module: every model registered
     P = lambda block: load_params(a.params, block)
-    seeds = yaml.safe_load(Path(a.params).read_text())['profile']['seeds']
     sq, sg, wa = P('seqae'), P('seqgan'), P('wgan_abc')
     sq4 = sq | {'model': sq['model'] | {'notes': 4}}
     full = wa | {'tricks': wa['tricks'] | {'curriculum': False, 'variable_length': False}}   # every step at length 64
@@ -58,26 +74,27 @@ def main():
     mle = lambda k: steps(sg | {'adversarial': sg['adversarial'] | {'pretrain_steps': k, 'd_pretrain_steps': 0}}, k)
     rounds = lambda k: steps(sg | {'adversarial': sg['adversarial'] | {'pretrain_steps': 1, 'd_pretrain_steps': 0}},
                              1 + k)
-    # (measured how, steps per training, trainings: stages x seeds)
+    n = trainings()                                   # stages x seeds, as dvc.yaml and piano/dvc.yaml have them
+    # (measured how, steps per training, trainings)
     plan = {
-        'charrnn': (r('charrnn', P('charrnn')), P('charrnn')['train']['steps'],
-                    4 * seeds + 2 * seeds + 1),               # 4 variants; piano: vanilla, conditional (seeds), small
-        'seqae (1 note)': (r('seqae', sq), sq['train']['steps'], 7 * seeds),
-        'seqae (4 notes)': (r('seqae', sq4, four=True), sq['four_notes']['steps'], 8 * seeds),
-        'rnngan': (r('rnngan', P('rnngan')), P('rnngan')['train']['steps'], seeds),
-        'wgan': (r('wgan', P('wgan')), P('wgan')['train']['steps'], seeds),
-        'dcrnn': (r('dcrnn', P('dcrnn')), P('dcrnn')['train']['steps'], 2 * seeds),
-        'pix2pix': (r('pix2pix', P('pix2pix')), P('pix2pix')['train']['steps'], seeds),
-        'seqgan (MLE)': (lambda: rate('seqgan', a.prepared, mle, k1, k2), sg['adversarial']['pretrain_steps'], seeds),
+        'charrnn': (r('charrnn', P('charrnn')), P('charrnn')['train']['steps'], n['09_charrnn']),
+        'seqae (1 note)': (r('seqae', sq), sq['train']['steps'], n['12_seqae n1']),
+        'seqae (4 notes)': (r('seqae', sq4, four=True), sq['four_notes']['steps'], n['12_seqae n4']),
+        'rnngan': (r('rnngan', P('rnngan')), P('rnngan')['train']['steps'], n['15_rnngan']),
+        'wgan': (r('wgan', P('wgan')), P('wgan')['train']['steps'], n['16_wgan']),
+        'dcrnn': (r('dcrnn', P('dcrnn')), P('dcrnn')['train']['steps'], n['17_dcrnn']),
+        'pix2pix': (r('pix2pix', P('pix2pix')), P('pix2pix')['train']['steps'], n['18_pix2pix']),
+        'seqgan (MLE)': (lambda: rate('seqgan', a.prepared, mle, k1, k2), sg['adversarial']['pretrain_steps'],
+                         n['19_seqgan']),
         'seqgan (adversarial round)': (lambda: rate('seqgan', a.prepared, rounds, 1, 2),   # timed: rounds only
-                                       sg['train']['steps'] - sg['adversarial']['pretrain_steps'], seeds),
-        'wgan_abc (length 64)': (r('wgan_abc', full), wa['train']['steps'], 5 * seeds),
-        'gru': (r('gru', P('gru')), P('gru')['train']['steps'], 1),
+                                       sg['train']['steps'] - sg['adversarial']['pretrain_steps'], n['19_seqgan']),
+        'wgan_abc (length 64)': (r('wgan_abc', full), wa['train']['steps'], n['20_wgan_abc']),
+        'gru': (r('gru', P('gru')), P('gru')['train']['steps'], n['26_tutorial_gru']),
     }
     rows = []
-    for key, (measure, length, n) in plan.items():
-        s = measure(); rows.append({'training': key, 's_per_step': round(s, 4), 'steps': length, 'trainings': n,
-                                    'hours': round(s * length * n / 3600, 1)})
+    for key, (measure, length, k) in plan.items():
+        s = measure(); rows.append({'training': key, 's_per_step': round(s, 4), 'steps': length, 'trainings': k,
+                                    'hours': round(s * length * k / 3600, 1)})
     out = {'command': 'python ' + ' '.join(__import__('sys').argv), 'params': a.params,
            'machine': platform.processor() or platform.machine(), 'torch_threads': torch.get_num_threads(),
            'rows': rows, 'training_hours': round(sum(r['hours'] for r in rows), 1),

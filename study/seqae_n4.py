@@ -36,7 +36,9 @@ def run_row(row, steps, args, w_con=None):
            '-p', 'prepared_dir', args.prepared, '-p', 'out_dir', str(out), '-p', 'metrics_path', str(met),
            '-p', 'notes', '4', '-p', 'seed', str(args.seed)]
     cmd += ['-p', 'w_con', str(w_con)] if w_con is not None else []
-    Path(args.out).mkdir(parents=True, exist_ok=True); t0 = time.time(); subprocess.run(cmd, check=True)
+    Path(args.out).mkdir(parents=True, exist_ok=True); t0 = time.time()
+    try: subprocess.run(cmd, check=True)
+    finally: Path(f.name).unlink(missing_ok=True)
     return json.loads(met.read_text()) | {'wall_s': round(time.time() - t0, 1), 'w_con': w_con}
 
 def main():

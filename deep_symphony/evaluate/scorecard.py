@@ -142,12 +142,12 @@ def study_profile(root='.', dirs=STUDY_DIRS) -> dict|None:
     if not any((Path(root) / d).is_dir() for d in dirs): return None
     return {'dirs': list(dirs), 'verdicts': {r['key']: r['verdict'] for r in scorecard(root, dirs)}}
 
-def scorecard_json(rows:list[dict], dirs=METRICS_DIRS, root='.', study_dirs=STUDY_DIRS) -> dict:
+def scorecard_json(rows:list[dict], dirs=METRICS_DIRS, study:dict|None=None) -> dict:
     """What `metrics/scorecard.json` holds: the rows, the claims by verdict and the folders read; the study profile's
-    verdicts beside them where it has run."""
+    verdicts (`study_profile`) beside them where it has run."""
     out = {'claims': rows, 'verdicts': {v: [r['key'] for r in rows if r['verdict'] == v] for v in VERDICTS},
            'metrics_dirs': list(dirs)}
-    return out | ({'study_profile': s} if (s := study_profile(root, study_dirs)) else {})
+    return out | ({'study_profile': study} if study else {})
 
 def _fmt(v) -> str:
     if isinstance(v, bool): return 'yes' if v else 'no'
