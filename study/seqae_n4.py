@@ -22,7 +22,7 @@ import yaml
 from deep_symphony.train import load_checkpoint
 
 TARGET = 0.05
-W_CONS = (1e-4, 1e-3, 0.01, 0.05, 0.15)
+W_CONS = (0.15, 0.05, 0.01, 1e-3, 1e-4)  # the configured w_con first, then down
 
 def run_row(row, steps, args, w_con=None):
     "Train (or continue) one row to `steps` 4-note steps; returns its metrics."
@@ -56,7 +56,7 @@ def main():
     def val_curve():
         "The vanilla row's validation rec + rec_bin at every evaluation (its checkpoint's history)."
         last = Path(args.out) / 'vanilla' / 'last.pt'
-        if not last.is_file(): return []
+        if not last.is_file(): return done.get('vanilla_val_curve', [])  # a new checkout: the recorded curve
         return [{'step': h['step'], 'rec_plus_rec_bin': h['val_loss']} for h in load_checkpoint(last)['history']
                 if 'val_loss' in h]
     def write(final):
