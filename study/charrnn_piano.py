@@ -11,6 +11,11 @@ metrics/study/charrnn_piano.json (validation cross-entropy against training hour
 A stopped run carries on from the models' `last.pt` and the chunks already recorded.
 
     python study/charrnn_piano.py --prepared piano/prepared --hours 1.5
+
+More seeds (the interval over seeds): `--seed S --steps N` trains seed S to the step N the first seed reached, into
+study/runs/charrnn_piano_sS and metrics/study/charrnn_piano_sS.json (seed 0 keeps the unsuffixed names).
+
+    python study/charrnn_piano.py --prepared piano/prepared --seed 1 --steps 1050
 """
 import argparse
 import json
@@ -35,12 +40,18 @@ VARIANTS = ('vanilla', 'conditional')
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--params', default='params-study.yaml'); ap.add_argument('--prepared', default='piano/prepared')
-    ap.add_argument('--out', default='study/runs/charrnn_piano'); ap.add_argument('--chunk', type=int, default=250)
+    ap.add_argument('--out', default=None); ap.add_argument('--chunk', type=int, default=250)
     ap.add_argument('--hours', type=float, default=1.5); ap.add_argument('--threads', type=int, default=1)
-    ap.add_argument('--metrics', default='metrics/study/charrnn_piano.json')
+    ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--steps', type=int, default=0, help='stop at this step (0: at --hours of wall time)')
+    ap.add_argument('--metrics', default=None)
     args = ap.parse_args()
+    tag = '' if args.seed == 0 else f'_s{args.seed}'
+    args.out = args.out or f'study/runs/charrnn_piano{tag}'
+    args.metrics = args.metrics or f'metrics/study/charrnn_piano{tag}.json'
     torch.set_num_threads(args.threads)
     block = yaml.safe_load(Path(args.params).read_text())['charrnn']
+    block = {**block, 'train': block['train'] | {'seed': args.seed}}
     metrics = Path(args.metrics)
     done = json.loads(metrics.read_text()) if metrics.is_file() else {}
     chunks = done.get('chunks', [])
@@ -48,8 +59,10 @@ def main():
         out = {'command': 'python ' + ' '.join(sys.argv), 'params': args.params, 'prepared': args.prepared,
                'machine': platform.processor() or platform.machine(), 'threads': args.threads,
                'model': block['model'], 'window': block['data']['window'], 'batch_size': block['train']['batch_size'],
+               'seed': args.seed,
                'rule': f'vanilla and conditional alternate chunks of {args.chunk} steps, constant learning rate '
-                       f'after the warm-up, until {args.hours} h of wall time; then the test split',
+                       f'after the warm-up, until ' + (f'step {args.steps}' if args.steps else
+                                                        f'{args.hours} h of wall time') + '; then the test split',
                'complete': final, 'chunks': chunks,
                'curve': {v: [{'step': c['step'], 'hours': round(sum(d['wall_s'] for d in chunks[:i + 1]
                                                                     if d['variant'] == v) / 3600, 4),
@@ -60,9 +73,11 @@ def main():
     t_start = time.time() - sum(c['wall_s'] for c in chunks)
     while True:
         at = {v: max((c['step'] for c in chunks if c['variant'] == v), default=0) for v in VARIANTS}
-        if at['vanilla'] == at['conditional'] > 0 and time.time() - t_start >= args.hours * 3600: break
+        if at['vanilla'] == at['conditional'] > 0 and (at['vanilla'] >= args.steps if args.steps else
+                                                       time.time() - t_start >= args.hours * 3600): break
         v = 'conditional' if at['conditional'] < at['vanilla'] else 'vanilla'      # a pair: vanilla, then conditional
         target = at['vanilla'] if v == 'conditional' else at['vanilla'] + args.chunk
+        if args.steps: target = min(target, args.steps)
         p = {**block, 'train': block['train'] | {'steps': target, 'schedule': 'constant', 'eval_every': args.chunk,
                                                  'checkpoint_every': args.chunk}}
         t0 = time.time()
