@@ -29,7 +29,7 @@ import numpy as np
 import torch
 import yaml
 
-from deep_symphony.evaluate.effects import effect
+from deep_symphony.evaluate.effects import effect, t975
 from deep_symphony.evaluate.nll import songs_nll
 from deep_symphony.models.charrnn import train_charrnn
 from deep_symphony.prepare import event_spec, load_ragged
@@ -45,6 +45,8 @@ def main():
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--steps', type=int, default=0, help='stop at this step (0: at --hours of wall time)')
     ap.add_argument('--metrics', default=None)
+    ap.add_argument('--table', nargs='?', const='piano/metrics/charrnn_piano_study.json',
+                    help='write the table over the finished seeds (default piano/metrics/charrnn_piano_study.json)')
     args = ap.parse_args()
     tag = '' if args.seed == 0 else f'_s{args.seed}'
     args.out = args.out or f'study/runs/charrnn_piano{tag}'
@@ -52,6 +54,7 @@ def main():
     torch.set_num_threads(args.threads)
     block = yaml.safe_load(Path(args.params).read_text())['charrnn']
     block = {**block, 'train': block['train'] | {'seed': args.seed}}
+    if args.table: return table(args, block)
     metrics = Path(args.metrics)
     done = json.loads(metrics.read_text()) if metrics.is_file() else {}
     chunks = done.get('chunks', [])
@@ -86,18 +89,66 @@ def main():
                        'wall_s': round(time.time() - t0, 1), 'precision': s['precision'], 'hardware': s['hardware']})
         write(False)
     # the test split: each song's nats/event under both models (their last checkpoints, the same step)
-    models = {v: load_model(Path(args.out) / v / 'last.pt', 'charrnn') for v in VARIANTS}
-    window = block['data']['control_window']
-    ce = {v: songs_nll(args.prepared, v == 'conditional', window, split='test')(m) for v, m in models.items()}
+    test = split_ce(args.prepared, args.out, block['data']['control_window'], 'test')
+    ce = {v: np.array(x) for v, x in test['songs_ce'].items()}
+    write(True, test | {'step': chunks[-1]['step'], 'study': STUDY,
+                        'conditional_vs_vanilla': effect(ce['conditional'], ce['vanilla'], higher=False,
+                                                         paired=True).as_dict()})
+
+STUDY = {'ce_random': 5.89, 'ce_vanilla': 1.90, 'ce_conditional': 1.75}
+
+def split_ce(prepared, out, window:int, split:str) -> dict:
+    "Each song's nats/event of `split` under both models' `last.pt` in `out`, the per-event means, and random (ln V)."
+    models = {v: load_model(Path(out) / v / 'last.pt', 'charrnn') for v in VARIANTS}
+    ce = {v: songs_nll(prepared, v == 'conditional', window, split=split)(m) for v, m in models.items()}
     keep = np.isfinite(ce['vanilla']) & np.isfinite(ce['conditional'])
-    events = (load_ragged(Path(args.prepared) / 'events' / 'test').lengths - 1)[keep]
+    events = (load_ragged(Path(prepared) / 'events' / split).lengths - 1)[keep]
     per_event = {v: float((x[keep] * events).sum() / events.sum()) for v, x in ce.items()}
-    eff = effect(ce['conditional'][keep], ce['vanilla'][keep], higher=False, paired=True)
-    rnd = math.log(event_spec(args.prepared).encoder().vocab_size)
-    write(True, {'songs': int(keep.sum()), 'events': int(events.sum()), 'step': chunks[-1]['step'],
-                 'ce_random': rnd, 'ce_vanilla': per_event['vanilla'], 'ce_conditional': per_event['conditional'],
-                 'conditional_vs_vanilla': eff.as_dict(),
-                 'study': {'ce_random': 5.89, 'ce_vanilla': 1.90, 'ce_conditional': 1.75},
-                 'songs_ce': {v: x[keep].tolist() for v, x in ce.items()}})
+    return {'songs': int(keep.sum()), 'events': int(events.sum()),
+            'ce_random': math.log(event_spec(prepared).encoder().vocab_size), 'ce_vanilla': per_event['vanilla'],
+            'ce_conditional': per_event['conditional'], 'songs_ce': {v: x[keep].tolist() for v, x in ce.items()}}
+
+def table(args, block):
+    """The cross-entropy table over the seeds the runs have finished (metrics/study/charrnn_piano*.json, all at the
+    same step): each model's nats/event on validation and test, mean over seeds with a 95 % t-interval over seeds, and
+    the paired effects song by song (`evaluate.effects`: conditional below vanilla, vanilla below random)."""
+    runs = [json.loads(f.read_text()) for f in sorted(Path(args.metrics).parent.glob('charrnn_piano*.json'))]
+    runs = [r for r in runs if r.get('complete')]
+    steps = {r['test']['step'] for r in runs}
+    if len(steps) != 1: raise SystemExit(f'{args.metrics}: the finished seeds stopped at different steps {steps}')
+    out = {'command': 'python ' + ' '.join(sys.argv), 'seeds': [r.get('seed', 0) for r in runs], 'step': steps.pop(),
+           'model': block['model'], 'window': block['data']['window'], 'batch_size': block['train']['batch_size'],
+           'prepared': args.prepared, 'rule': runs[0]['rule'], 'study': STUDY,
+           'hours_per_seed': {v: [r['curve'][v][-1]['hours'] for r in runs] for v in VARIANTS}}
+    for split in ('valid', 'test'):
+        per = []
+        for r in runs:
+            if split not in r:        # validation song by song: measured once, kept in the seed's own file
+                tag = '' if r.get('seed', 0) == 0 else f"_s{r['seed']}"
+                r[split] = split_ce(r['prepared'], f'study/runs/charrnn_piano{tag}',
+                                    block['data']['control_window'], split)
+                mine = Path(args.metrics).parent / f'charrnn_piano{tag}.json'
+                mine.write_text(json.dumps(r, indent=2) + '\n')
+            per.append(r[split])
+        row = {}
+        for k in ('ce_random', 'ce_vanilla', 'ce_conditional'):
+            x = np.array([m[k] for m in per])
+            half = t975(len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)) if len(x) > 1 else float('nan')
+            row[k[3:]] = {'mean': float(x.mean()), 'per_seed': x.tolist(),
+                          'ci95': [float(x.mean() - half), float(x.mean() + half)]}
+        songs = {v: [m['songs_ce'][v] for m in per] for v in VARIANTS}
+        row['conditional_below_vanilla'] = effect(songs['conditional'], songs['vanilla'], higher=False,
+                                                  paired=True).as_dict()
+        row['vanilla_below_random'] = effect(songs['vanilla'], [[m['ce_random']] * m['songs'] for m in per],
+                                             higher=False, paired=True).as_dict()
+        row['intervals_separate'] = (row['conditional']['ci95'][1] < row['vanilla']['ci95'][0]
+                                     and row['vanilla']['ci95'][1] < row['random']['ci95'][0])
+        out[split] = row
+    Path(args.table).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.table).write_text(json.dumps(out, indent=2) + '\n')
+    ci = lambda c: f"{c['mean']:.3f} [{c['ci95'][0]:.3f}, {c['ci95'][1]:.3f}]"
+    print(f"{len(runs)} seed(s) at step {out['step']}\n| model | validation | test | the study |\n|---|---|---|---|")
+    for m in ('random', 'vanilla', 'conditional'):
+        print(f"| {m} | {ci(out['valid'][m])} | {ci(out['test'][m])} | {STUDY['ce_' + m]:.2f} |")
 
 if __name__ == '__main__': main()
