@@ -7,6 +7,12 @@ trains exactly as many steps. Each row is nbs/12_seqae.ipynb run by papermill, a
 rec_bin per row, the study's) goes to metrics/study/seqae_n4.json with the command, machine, precision and wall time.
 
     python study/seqae_n4.py --prepared prepared --out study/runs/seqae_n4
+
+`--transpose T` runs the same rule with the windows' random transposition set to T semitones (params: 2) into
+study/runs/seqae_n4_tT and metrics/study/seqae_n4_tT.json. `--measure` then scores every row's best checkpoint on the
+training and the validation split, song by song (`seqae_measures`): rec_bin and flips with bootstrap intervals over
+songs, and each continuous row against vanilla, paired by song (`evaluate.effects`), into the metrics file's `splits`
+(a row whose checkpoint is gone, a new machine, is trained again first by the same rule to the recorded steps).
 """
 import argparse
 import json
@@ -28,6 +34,7 @@ def run_row(row, steps, args, w_con=None):
     "Train (or continue) one row to `steps` 4-note steps; returns its metrics."
     p = yaml.safe_load(Path(args.params).read_text())
     p['seqae']['four_notes']['steps'] = steps
+    if args.transpose is not None: p['seqae']['data']['transpose'] = args.transpose
     name = row if w_con is None else f'{row}_w{w_con:g}'
     out, met = Path(args.out) / name, Path(args.out) / f'{name}.json'
     with tempfile.NamedTemporaryFile('w', suffix='.yaml', delete=False) as f: yaml.safe_dump(p, f)
@@ -44,10 +51,16 @@ def run_row(row, steps, args, w_con=None):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--params', default='params-study.yaml'); ap.add_argument('--prepared', default='prepared')
-    ap.add_argument('--out', default='study/runs/seqae_n4'); ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--out', default=None); ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--chunk', type=int, default=4000)
-    ap.add_argument('--metrics', default='metrics/study/seqae_n4.json')
+    ap.add_argument('--transpose', type=int, default=None, help="the windows' transposition (default: the params')")
+    ap.add_argument('--measure', action='store_true', help='score every row on train and valid, song by song')
+    ap.add_argument('--metrics', default=None)
     args = ap.parse_args()
+    tag = '' if args.transpose is None else f'_t{args.transpose}'
+    args.out = args.out or f'study/runs/seqae_n4{tag}'
+    args.metrics = args.metrics or f'metrics/study/seqae_n4{tag}.json'
+    if args.measure: return measure(args)
     cap = yaml.safe_load(Path(args.params).read_text())['seqae']['four_notes']['steps']
     metrics = Path(args.metrics)
     # a stopped run carries on: the chunks and rows already measured are read back, not measured again
@@ -63,7 +76,7 @@ def main():
         last = chunks[-1] if chunks else {}
         out = {'command': 'python ' + ' '.join(sys.argv), 'params': args.params,
                'machine': platform.processor() or platform.machine(), 'hardware': last.get('hardware'),
-               'precision': last.get('precision'), 'seed': args.seed,
+               'precision': last.get('precision'), 'seed': args.seed, 'transpose': args.transpose,
                'rule': f'vanilla in chunks of {args.chunk} steps until rec_bin <= {TARGET} (cap {cap}); '
                        'every continuous row the same steps', 'complete': final,
                'target_met': bool(chunks) and last['rec_bin'] <= TARGET, 'steps': last.get('steps'),
@@ -79,5 +92,45 @@ def main():
         if any(r['w_con'] == w for r in rows): continue
         rows.append({k: v for k, v in run_row('continuous', steps, args, w).items() if k in keys}); write(False)
     write(True)
+
+def measure(args):
+    "Every row's best checkpoint scored song by song on train and valid; intervals over songs; effects against vanilla."
+    import numpy as np
+
+    from deep_symphony.evaluate.effects import effect
+    from deep_symphony.models.seqae import seqae_measures, song_subsequence_lists
+    from deep_symphony.train import load_model
+    metrics = Path(args.metrics); done = json.loads(metrics.read_text())
+    recorded = ([('vanilla', None)] * bool(done.get('vanilla_chunks'))
+                + [('continuous', r['w_con']) for r in done['rows']])
+    for row, w in recorded:           # a checkpoint lost with its machine: the row trained again, to the same steps
+        name = row if w is None else f'{row}_w{w:g}'
+        if not (Path(args.out) / name / 'best.pt').is_file(): run_row(row, done['steps'], args, w)
+    rows = {d.name: load_model(d / 'best.pt', 'seqae') for d in sorted(Path(args.out).iterdir())
+            if (d / 'best.pt').is_file()}
+    rng, out = np.random.default_rng(args.seed), {}
+    for split in ('train', 'valid'):
+        songs, _ = song_subsequence_lists(args.prepared, split, 4)
+        tokens = np.array([s.size for s in songs], float); pairs = np.array([len(s) - 1 for s in songs], float)
+        per = {}
+        for name, m in rows.items():
+            each = [seqae_measures(m, [s]) for s in songs]
+            per[name] = {k: np.array([e[k] for e in each]) for k in ('rec', 'rec_bin', 'avg_flips')}
+        boot = rng.integers(0, len(songs), (1000, len(songs)))
+        def pooled(x, w):      # the split's value (weighted as seqae_measures pools it) and its bootstrap interval
+            v = (x * w)[boot].sum(1) / w[boot].sum(1)
+            return {'value': float((x * w).sum() / w.sum()), 'ci95': np.quantile(v, [0.025, 0.975]).tolist()}
+        out[split] = {name: {'rec': pooled(x['rec'], tokens), 'rec_bin': pooled(x['rec_bin'], tokens),
+                             'avg_flips': pooled(x['avg_flips'], pairs)} for name, x in per.items()}
+        keep = pairs > 0
+        if 'vanilla' in per:      # continuous rows against vanilla, song by song: fewer flips, and their rec_bin cost
+            out[split]['effects_vs_vanilla'] = {name: {
+                'fewer_flips': effect(x['avg_flips'][keep], per['vanilla']['avg_flips'][keep], higher=False,
+                                      paired=True).as_dict(),
+                'rec_bin_higher': effect(x['rec_bin'], per['vanilla']['rec_bin'], higher=True, paired=True).as_dict()}
+                for name, x in per.items() if name != 'vanilla'}
+    done['splits'] = out | {'command': 'python ' + ' '.join(sys.argv), 'note': 'best.pt of every row; songs of one '
+                            'subsequence have no flips (left out of the flips effect)'}
+    metrics.write_text(json.dumps(done, indent=2) + '\n')
 
 if __name__ == '__main__': main()
