@@ -33,9 +33,12 @@ from deep_symphony.evaluate.effects import effect, t975
 from deep_symphony.evaluate.nll import songs_nll
 from deep_symphony.models.charrnn import train_charrnn
 from deep_symphony.prepare import event_spec, load_ragged
-from deep_symphony.train import load_model
+from deep_symphony.train import load_model, with_seed
 
 VARIANTS = ('vanilla', 'conditional')
+METRICS = 'metrics/study'
+def tag(seed:int) -> str: return '' if seed == 0 else f'_s{seed}'      # seed 0 keeps the unsuffixed names
+def run_dir(seed:int) -> str: return f'study/runs/charrnn_piano{tag(seed)}'
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -48,12 +51,11 @@ def main():
     ap.add_argument('--table', nargs='?', const='piano/metrics/charrnn_piano_study.json',
                     help='write the table over the finished seeds (default piano/metrics/charrnn_piano_study.json)')
     args = ap.parse_args()
-    tag = '' if args.seed == 0 else f'_s{args.seed}'
-    args.out = args.out or f'study/runs/charrnn_piano{tag}'
-    args.metrics = args.metrics or f'metrics/study/charrnn_piano{tag}.json'
+    args.out = args.out or run_dir(args.seed)
+    args.metrics = args.metrics or str(Path(METRICS) / f'charrnn_piano{tag(args.seed)}.json')
     torch.set_num_threads(args.threads)
     block = yaml.safe_load(Path(args.params).read_text())['charrnn']
-    block = {**block, 'train': block['train'] | {'seed': args.seed}}
+    block = with_seed(block, args.seed)
     if args.table: return table(args, block)
     metrics = Path(args.metrics)
     done = json.loads(metrics.read_text()) if metrics.is_file() else {}
@@ -124,10 +126,8 @@ def table(args, block):
         per = []
         for r in runs:
             if split not in r:        # validation song by song: measured once, kept in the seed's own file
-                tag = '' if r.get('seed', 0) == 0 else f"_s{r['seed']}"
-                r[split] = split_ce(r['prepared'], f'study/runs/charrnn_piano{tag}',
-                                    block['data']['control_window'], split)
-                mine = Path(args.metrics).parent / f'charrnn_piano{tag}.json'
+                r[split] = split_ce(r['prepared'], run_dir(r.get('seed', 0)), block['data']['control_window'], split)
+                mine = Path(args.metrics).parent / f"charrnn_piano{tag(r.get('seed', 0))}.json"
                 mine.write_text(json.dumps(r, indent=2) + '\n')
             per.append(r[split])
         row = {}

@@ -43,11 +43,12 @@ def entropies(rows:np.ndarray) -> tuple[float, float, int, int]:
     return plug, chao, len(counts), f1
 
 def shifted(songs:list[np.ndarray], t:int) -> np.ndarray:
-    "Every subsequence of `songs` under every shift in [-t, t] that keeps it in range (the training's augmentation)."
+    "Every subsequence of `songs` under every shift in [-t, t], as the training's augmentation moves it."
     x, moved = np.concatenate(songs), []
-    for s in range(-t, t + 1):
+    for s in range(-t, t + 1):         # a shift leaving the MIDI range leaves the subsequence as it is (RandomWindows)
         m = x.copy(); m[:, ::2] += s
-        moved.append(m[(m[:, ::2] >= 0).all(1) & (m[:, ::2] < SubsequenceEncoder.time_token0).all(1)])
+        out = ((m[:, ::2] < 0) | (m[:, ::2] >= SubsequenceEncoder.time_token0)).any(1); m[out] = x[out]
+        moved.append(m)
     return np.concatenate(moved)
 
 def main():
