@@ -16,6 +16,8 @@ $(STAMP):
 	$(PY) -m pip install --quiet -e '.[dev]'
 	# the Myo armband reader: pyomyo's listed requirements (pygame, scikit-learn, xgboost) are unused
 	$(PY) -m pip install --quiet --no-deps pyomyo==0.0.5 pyserial==3.5
+	# SoundFont audio without FluidSynth: tinysoundfont's pyaudio requirement (PortAudio headers) serves only live playback
+	$(PY) -m pip install --quiet --no-deps tinysoundfont==0.3.7
 	rm -f $(VENV)/.installed-*
 	touch $@
 

@@ -183,7 +183,9 @@ def build_parser(models:bool=True # add `train MODEL` and `generate MODEL` (impo
     r = sub.add_parser('render', help='render MIDI to WAV and/or a piano-roll PNG')
     r.add_argument('input'); r.add_argument('--wav', action='store_true'); r.add_argument('--png', action='store_true')
     r.add_argument('--out', help='output stem (default: next to the input)')
-    r.add_argument('--backend', choices=('auto', 'fluidsynth', 'plain'), default='auto')
+    from deep_symphony.render import BACKENDS
+    r.add_argument('--backend', choices=BACKENDS, default='auto',
+                   help='auto: FluidSynth where installed, else tinysoundfont, else the plain synthesiser')
     return p
 
 def dvc_commit_export(out) -> str:
@@ -427,9 +429,11 @@ def _cmd_play(a):
     return f'wrote {out / "emg.mid"}: {len(ctl.features)} pieces, {len(song)} notes'
 
 def _cmd_render(a):
-    from deep_symphony.render import render
+    from deep_symphony.render import render, wav_backend
     paths = render(a.input, a.out, midi=False, wav=a.wav, png=a.png, backend=a.backend)
-    return 'wrote ' + ', '.join(str(p) for p in paths.values()) if paths else 'nothing to do (add --wav and/or --png)'
+    made = f" (audio: {wav_backend(paths['wav'])})" if 'wav' in paths else ''
+    if not paths: return 'nothing to do (add --wav and/or --png)'
+    return 'wrote ' + ', '.join(str(p) for p in paths.values()) + made
 
 def main(argv:list[str]|None=None) -> int:
     "Entry point of `deep-symphony`; returns the exit code (0 ok, 2 bad arguments or input)."

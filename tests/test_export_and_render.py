@@ -57,7 +57,7 @@ def test_fluidsynth_is_used_when_installed(tmp_path):
     from deep_symphony.music import Song
     from deep_symphony.render import synthesize
     audio, used = synthesize(Song.from_notes([(60, 0, 1, 100)]))
-    assert used == 'fluidsynth' and np.abs(audio).max() > 0.5
+    assert used == f'fluidsynth:{find_soundfont().name}' and np.abs(audio).max() > 0.5
 
 
 def test_saving_pictures_leaves_the_notebooks_backend_alone(tmp_path):

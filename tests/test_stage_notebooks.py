@@ -44,10 +44,13 @@ def test_fluidsynth_switch(monkeypatch):
     monkeypatch.setenv(NO_FLUIDSYNTH, '1')
     assert not fluidsynth_available()
     song = Song.from_notes([(60, 0.0, 0.5, 80)])
-    audio, used = synthesize(song)
-    assert used == 'plain' and audio.size > 0
+    audio, used = synthesize(song)                 # a SoundFont still sounds, through tinysoundfont
+    assert used.startswith('tinysoundfont:') and audio.size > 0
     from deep_symphony.core import DeepSymphonyError
     with pytest.raises(DeepSymphonyError, match='FluidSynth'): synthesize(song, backend='fluidsynth')
+    monkeypatch.setenv('DEEP_SYMPHONY_NO_TINYSOUNDFONT', '1')      # neither: the plain synthesiser, said so
+    assert synthesize(song)[1] == 'plain'
+    with pytest.raises(DeepSymphonyError, match='tinysoundfont'): synthesize(song, backend='tinysoundfont')
 
 
 def test_papermill_reads_every_parameter():
