@@ -4,9 +4,10 @@
 
 # %% auto #0
 __all__ = ['MIN_MIDI_PITCH', 'MAX_MIDI_PITCH', 'NUM_PITCHES', 'MIN_MIDI_VELOCITY', 'MAX_MIDI_VELOCITY', 'DEFAULT_VELOCITY',
-           'DEFAULT_TEMPO', 'SUSTAIN_CC', 'SUSTAIN_THRESHOLD', 'NOTE_DTYPE', 'make_notes', 'sort_notes', 'Song',
-           'resolve_overlaps', 'pedal_intervals', 'apply_sustain', 'from_pretty_midi', 'to_pretty_midi', 'read_midi',
-           'as_song', 'write_midi', 'from_music21', 'read_abc', 'transpose', 'slice_song', 'quantise']
+           'DEFAULT_TEMPO', 'SUSTAIN_CC', 'SUSTAIN_THRESHOLD', 'NOTE_DTYPE', 'MIDI_READERS', 'make_notes', 'sort_notes',
+           'Song', 'resolve_overlaps', 'pedal_intervals', 'apply_sustain', 'from_pretty_midi', 'to_pretty_midi',
+           'from_symusic', 'midi_reader', 'read_midi', 'as_song', 'write_midi', 'from_music21', 'read_abc', 'transpose',
+           'slice_song', 'quantise']
 
 # %% ../nbs/01_music.ipynb #11161862
 import contextlib
@@ -151,16 +152,92 @@ def to_pretty_midi(song:Song) -> pretty_midi.PrettyMIDI:
         except ValueError: pass
     return pm
 
-def read_midi(path, sustain:bool=True, drums:bool=False) -> Song:
+MIDI_READERS = ('symusic', 'pretty_midi')
+_MAJOR_BY_SHARPS = 'Cb Gb Db Ab Eb Bb F C G D A E B F# C#'.split()      # index: sharps + 7
+
+def _tick_scales(score) -> list[tuple[int, float]]:
+    """pretty_midi's tempo map of a symusic `score` (in ticks): `(tick, seconds per tick)` from 120 bpm, a tempo event
+    at tick 0 replacing it, a repeated tempo skipped; its arithmetic, so both readers give the same floats."""
+    res = score.ticks_per_quarter
+    scales = [(0, 60.0 / (120.0 * res))]
+    for t in score.tempos:
+        s = 60.0 / ((6e7 / t.mspq) * res)
+        if t.time == 0: scales = [(0, s)]
+        elif s != scales[-1][1]: scales.append((int(t.time), s))
+    return scales
+
+def _tick_seconds(scales:list, max_tick:int) -> np.ndarray:
+    "Seconds of every tick 0..max_tick under the tempo map `scales` (pretty_midi's `_update_tick_to_time`)."
+    max_tick = max(max_tick, scales[-1][0])
+    out, last = np.zeros(max_tick + 1), 0
+    for (a, s), (b, _) in zip(scales[:-1], scales[1:]):
+        out[a:b + 1] = last + s * np.arange(b - a + 1); last = out[b]
+    a, s = scales[-1]; out[a:] = last + s * np.arange(max_tick + 1 - a)
+    return out
+
+def _note_ends(start:np.ndarray, off:np.ndarray, pitch:np.ndarray) -> np.ndarray:
+    """Each note's end tick as pretty_midi pairs note-offs (-1: never ended): a note-off closes every open note of its
+    pitch begun at an earlier tick, so a note ends at the first note-off of its pitch after its start. symusic pairs
+    first-in first-out; its note-offs (`off`) are the file's, so the pretty_midi pairing is recovered from them."""
+    end = np.full(len(start), -1, np.int64)
+    for q in np.unique(pitch):
+        m = pitch == q; offs = np.sort(off[m]); i = np.searchsorted(offs, start[m], side='right')
+        end[m] = np.where(i < len(offs), offs[np.minimum(i, len(offs) - 1)], -1)
+    return end
+
+def from_symusic(score, # a `symusic.Score` in ticks
+                 name:str='', sustain:bool=True, drums:bool=False) -> Song:
+    "Merge a symusic `Score` into one `Song`: the same notes, times, pedal and metadata `from_pretty_midi` gives."
+    end_tick, scales = int(score.end()), _tick_scales(score); tt = _tick_seconds(scales, end_tick)
+    parts, program = [], None
+    for tr in score.tracks:
+        if (tr.is_drum and not drums) or not len(tr.notes): continue
+        n = tr.notes.numpy()
+        start, pitch = n['time'].astype(np.int64), n['pitch'].astype(int)
+        end = _note_ends(start, start + n['duration'].astype(np.int64), pitch); keep = end > start
+        if not keep.any(): continue
+        if program is None and not tr.is_drum: program = int(tr.program)
+        notes = make_notes(pitch[keep], tt[start[keep]], tt[end[keep]],
+                           np.clip(n['velocity'][keep].astype(int), MIN_MIDI_VELOCITY, MAX_MIDI_VELOCITY))
+        cc = tr.controls.numpy(); pedal = cc['number'] == SUSTAIN_CC
+        if sustain and pedal.any():
+            notes = apply_sustain(notes, pedal_intervals(tt[cc['time'][pedal].astype(np.int64)],
+                                                         cc['value'][pedal].astype(int),
+                                                         until=max(tt[end_tick], notes['end'].max())))
+        parts.append(notes)
+    notes = resolve_overlaps(np.concatenate(parts)) if parts else np.zeros(0, NOTE_DTYPE)
+    ts = min(score.time_signatures, key=lambda x: x.time, default=None)
+    ks = min(score.key_signatures, key=lambda x: x.time, default=None)
+    key = None
+    if ks is not None and -7 <= ks.key <= 7:
+        tonic = pretty_midi.key_name_to_key_number(_MAJOR_BY_SHARPS[ks.key + 7] + ' Major')
+        key = pretty_midi.key_number_to_key_name((tonic - 3) % 12 + 12 if ks.tonality else tonic)
+    return Song(notes, tempo=60.0 / (scales[0][1] * score.ticks_per_quarter), program=program or 0, name=name,
+                time_signature=(int(ts.numerator), int(ts.denominator)) if ts else None, key=key)
+
+def midi_reader() -> str:
+    "The MIDI reader `read_midi` uses: symusic (a C++ parser) where installed, else pretty_midi."
+    import importlib.util
+    return 'symusic' if importlib.util.find_spec('symusic') else 'pretty_midi'
+
+def read_midi(path, sustain:bool=True, drums:bool=False,
+              reader:str|None=None # 'symusic' or 'pretty_midi' (None: `midi_reader()`); both give the same `Song`
+             ) -> Song:
     "Read a MIDI file into a `Song`; `MusicConversionError` naming the file if it is unreadable or has no notes."
-    path = Path(path)
+    path, reader = Path(path), reader or midi_reader()
+    if reader not in MIDI_READERS: raise DeepSymphonyError(f'MIDI reader must be one of {MIDI_READERS}, got {reader!r}')
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            pm = pretty_midi.PrettyMIDI(str(path))
+        if reader == 'symusic':
+            import symusic
+            parsed = symusic.Score(str(path), ttype='tick')
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore')
+                parsed = pretty_midi.PrettyMIDI(str(path))
     except Exception as e:
         raise MusicConversionError(path, f'not a readable MIDI file ({type(e).__name__}: {e})') from None
-    song = from_pretty_midi(pm, name=path.name, sustain=sustain, drums=drums)
+    song = (from_symusic if reader == 'symusic' else from_pretty_midi)(parsed, name=path.name, sustain=sustain,
+                                                                        drums=drums)
     if not len(song): raise MusicConversionError(path, 'no notes')
     return song
 
