@@ -176,12 +176,14 @@ def _tick_seconds(scales:list, max_tick:int) -> np.ndarray:
     return out
 
 def _note_ends(start:np.ndarray, off:np.ndarray, pitch:np.ndarray) -> np.ndarray:
-    """Each note's end tick as pretty_midi pairs note-offs (-1: never ended): a note-off closes every open note of its
+    """Each note's end tick as pretty_midi pairs note-offs (-1: dropped): a note-off closes every open note of its
     pitch begun at an earlier tick, so a note ends at the first note-off of its pitch after its start. symusic pairs
-    first-in first-out; its note-offs (`off`) are the file's, so the pretty_midi pairing is recovered from them."""
-    end = np.full(len(start), -1, np.int64)
-    for q in np.unique(pitch):
-        m = pitch == q; offs = np.sort(off[m]); i = np.searchsorted(offs, start[m], side='right')
+    first-in first-out and its note-offs (`off`) are the file's, so the pretty_midi pairing is recovered from them;
+    a note-on and note-off at one tick (symusic: a note of length 0, with no earlier note of that pitch sounding)
+    is dropped by pretty_midi, and here: it is no note, and its note-off ends nothing."""
+    end, real = np.full(len(start), -1, np.int64), off > start
+    for q in np.unique(pitch[real]):
+        m = (pitch == q) & real; offs = np.sort(off[m]); i = np.searchsorted(offs, start[m], side='right')
         end[m] = np.where(i < len(offs), offs[np.minimum(i, len(offs) - 1)], -1)
     return end
 
