@@ -155,25 +155,24 @@ def to_pretty_midi(song:Song) -> pretty_midi.PrettyMIDI:
 MIDI_READERS = ('symusic', 'pretty_midi')
 _MAJOR_BY_SHARPS = 'Cb Gb Db Ab Eb Bb F C G D A E B F# C#'.split()      # index: sharps + 7
 
-def _tick_scales(score) -> list[tuple[int, float]]:
-    """pretty_midi's tempo map of a symusic `score` (in ticks): `(tick, seconds per tick)` from 120 bpm, a tempo event
-    at tick 0 replacing it, a repeated tempo skipped; its arithmetic, so both readers give the same floats."""
-    res = score.ticks_per_quarter
-    scales = [(0, 60.0 / (120.0 * res))]
-    for t in score.tempos:
-        s = 60.0 / ((6e7 / t.mspq) * res)
-        if t.time == 0: scales = [(0, s)]
-        elif s != scales[-1][1]: scales.append((int(t.time), s))
-    return scales
+def _tick_scales(score) -> tuple[np.ndarray, np.ndarray]:
+    """pretty_midi's tempo map of a symusic `score` (in ticks): the ticks where a tempo starts and its seconds per tick,
+    from 120 bpm, a tempo event at tick 0 replacing it, a repeated tempo skipped; its arithmetic, so both readers give
+    the same floats."""
+    res, tempos = score.ticks_per_quarter, score.tempos.numpy()
+    ticks, scale = tempos['time'].astype(np.int64), 60.0 / ((6e7 / tempos['mspq'].astype(np.float64)) * res)
+    at0 = np.flatnonzero(ticks == 0)
+    first = scale[at0[-1]] if len(at0) else 60.0 / (120.0 * res)
+    ticks, scale = ticks[ticks > 0], scale[ticks > 0]
+    keep = scale != np.concatenate([[first], scale[:-1]])            # a tempo repeating the one before is skipped
+    return np.concatenate([[0], ticks[keep]]), np.concatenate([[first], scale[keep]])
 
-def _tick_seconds(scales:list, max_tick:int) -> np.ndarray:
-    "Seconds of every tick 0..max_tick under the tempo map `scales` (pretty_midi's `_update_tick_to_time`)."
-    max_tick = max(max_tick, scales[-1][0])
-    out, last = np.zeros(max_tick + 1), 0
-    for (a, s), (b, _) in zip(scales[:-1], scales[1:]):
-        out[a:b + 1] = last + s * np.arange(b - a + 1); last = out[b]
-    a, s = scales[-1]; out[a:] = last + s * np.arange(max_tick + 1 - a)
-    return out
+def _tick_seconds(scales:tuple, ticks) -> np.ndarray:
+    "Seconds of `ticks` under the tempo map `scales`, summed as pretty_midi's `_update_tick_to_time` sums them."
+    at, scale = scales; base = np.zeros(len(at))
+    for k in range(1, len(at)): base[k] = base[k - 1] + scale[k - 1] * (at[k] - at[k - 1])
+    ticks = np.asarray(ticks, np.int64); k = np.searchsorted(at, ticks, side='right') - 1
+    return base[k] + scale[k] * (ticks - at[k])
 
 def _note_ends(start:np.ndarray, off:np.ndarray, pitch:np.ndarray) -> np.ndarray:
     """Each note's end tick as pretty_midi pairs note-offs (-1: dropped): a note-off closes every open note of its
@@ -181,16 +180,17 @@ def _note_ends(start:np.ndarray, off:np.ndarray, pitch:np.ndarray) -> np.ndarray
     first-in first-out and its note-offs (`off`) are the file's, so the pretty_midi pairing is recovered from them;
     a note-on and note-off at one tick (symusic: a note of length 0, with no earlier note of that pitch sounding)
     is dropped by pretty_midi, and here: it is no note, and its note-off ends nothing."""
-    end, real = np.full(len(start), -1, np.int64), off > start
-    for q in np.unique(pitch[real]):
-        m = (pitch == q) & real; offs = np.sort(off[m]); i = np.searchsorted(offs, start[m], side='right')
-        end[m] = np.where(i < len(offs), offs[np.minimum(i, len(offs) - 1)], -1)
-    return end
+    real, span = off > start, int(max(off.max(initial=0), start.max(initial=0))) + 1
+    offs = np.sort(pitch[real].astype(np.int64) * span + off[real])  # note-offs ordered by pitch, then tick
+    i = np.searchsorted(offs, pitch.astype(np.int64) * span + start, side='right')
+    hit = offs[np.minimum(i, len(offs) - 1)] if len(offs) else np.zeros(len(start), np.int64)
+    ok = real & (i < len(offs)) & (hit // span == pitch)
+    return np.where(ok, hit % span, -1)
 
 def from_symusic(score, # a `symusic.Score` in ticks
                  name:str='', sustain:bool=True, drums:bool=False) -> Song:
     "Merge a symusic `Score` into one `Song`: the same notes, times, pedal and metadata `from_pretty_midi` gives."
-    end_tick, scales = int(score.end()), _tick_scales(score); tt = _tick_seconds(scales, end_tick)
+    end_tick, scales = int(score.end()), _tick_scales(score)
     parts, program = [], None
     for tr in score.tracks:
         if (tr.is_drum and not drums) or not len(tr.notes): continue
@@ -199,13 +199,14 @@ def from_symusic(score, # a `symusic.Score` in ticks
         end = _note_ends(start, start + n['duration'].astype(np.int64), pitch); keep = end > start
         if not keep.any(): continue
         if program is None and not tr.is_drum: program = int(tr.program)
-        notes = make_notes(pitch[keep], tt[start[keep]], tt[end[keep]],
+        notes = make_notes(pitch[keep], *(_tick_seconds(scales, t[keep]) for t in (start, end)),
                            np.clip(n['velocity'][keep].astype(int), MIN_MIDI_VELOCITY, MAX_MIDI_VELOCITY))
         cc = tr.controls.numpy(); pedal = cc['number'] == SUSTAIN_CC
         if sustain and pedal.any():
-            notes = apply_sustain(notes, pedal_intervals(tt[cc['time'][pedal].astype(np.int64)],
+            notes = apply_sustain(notes, pedal_intervals(_tick_seconds(scales, cc['time'][pedal]),
                                                          cc['value'][pedal].astype(int),
-                                                         until=max(tt[end_tick], notes['end'].max())))
+                                                         until=max(_tick_seconds(scales, [end_tick])[0],
+                                                                   notes['end'].max())))
         parts.append(notes)
     notes = resolve_overlaps(np.concatenate(parts)) if parts else np.zeros(0, NOTE_DTYPE)
     ts = min(score.time_signatures, key=lambda x: x.time, default=None)
@@ -214,12 +215,17 @@ def from_symusic(score, # a `symusic.Score` in ticks
     if ks is not None and -7 <= ks.key <= 7:
         tonic = pretty_midi.key_name_to_key_number(_MAJOR_BY_SHARPS[ks.key + 7] + ' Major')
         key = pretty_midi.key_number_to_key_name((tonic - 3) % 12 + 12 if ks.tonality else tonic)
-    return Song(notes, tempo=60.0 / (scales[0][1] * score.ticks_per_quarter), program=program or 0, name=name,
+    return Song(notes, tempo=60.0 / (scales[1][0] * score.ticks_per_quarter), program=program or 0, name=name,
                 time_signature=(int(ts.numerator), int(ts.denominator)) if ts else None, key=key)
 
 def midi_reader() -> str:
-    "The MIDI reader `read_midi` uses: symusic (a C++ parser) where installed, else pretty_midi."
+    "`read_midi`'s reader: `$DEEP_SYMPHONY_MIDI_READER` if set, else symusic where installed, else pretty_midi."
     import importlib.util
+    import os
+    if chosen := os.environ.get('DEEP_SYMPHONY_MIDI_READER'):
+        if chosen not in MIDI_READERS:
+            raise DeepSymphonyError(f'DEEP_SYMPHONY_MIDI_READER={chosen}: must be one of {", ".join(MIDI_READERS)}')
+        return chosen
     return 'symusic' if importlib.util.find_spec('symusic') else 'pretty_midi'
 
 def read_midi(path, sustain:bool=True, drums:bool=False,
