@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['MIN_MIDI_PITCH', 'MAX_MIDI_PITCH', 'NUM_PITCHES', 'MIN_MIDI_VELOCITY', 'MAX_MIDI_VELOCITY', 'DEFAULT_VELOCITY',
-           'DEFAULT_TEMPO', 'SUSTAIN_CC', 'SUSTAIN_THRESHOLD', 'NOTE_DTYPE', 'MIDI_READERS', 'make_notes', 'sort_notes',
-           'Song', 'resolve_overlaps', 'pedal_intervals', 'apply_sustain', 'from_pretty_midi', 'to_pretty_midi',
-           'from_symusic', 'midi_reader', 'read_midi', 'as_song', 'write_midi', 'from_music21', 'read_abc', 'transpose',
-           'slice_song', 'quantise']
+           'DEFAULT_TEMPO', 'SUSTAIN_CC', 'SUSTAIN_THRESHOLD', 'NOTE_DTYPE', 'MIDI_READERS', 'MIDI_TPQ', 'make_notes',
+           'sort_notes', 'Song', 'resolve_overlaps', 'pedal_intervals', 'apply_sustain', 'from_pretty_midi',
+           'to_pretty_midi', 'from_symusic', 'midi_reader', 'read_midi', 'as_song', 'to_symusic', 'midi_bytes',
+           'write_midi', 'from_music21', 'read_abc', 'transpose', 'slice_song', 'quantise']
 
 # %% ../nbs/01_music.ipynb #11161862
 import contextlib
@@ -256,9 +256,40 @@ def as_song(x, # a `Song`, or the path of a MIDI file
     if not Path(x).is_file(): raise DeepSymphonyError(f'{what}: {x}: no such file')
     return read_midi(x)
 
+MIDI_TPQ = 480                      # ticks per quarter note in the MIDI files the project writes
+_SHARPS_OF_MAJOR = {0: 0, 7: 1, 2: 2, 9: 3, 4: 4, 11: 5, 6: 6, 1: -5, 8: -4, 3: -3, 10: -2, 5: -1}   # tonic -> sharps
+
+def to_symusic(song:Song, name:str='piano', tpq:int=MIDI_TPQ):
+    "`song` as a one-track symusic `Score` in ticks at its tempo (a constant one), with its time signature and key."
+    import symusic
+    tempo = song.tempo or DEFAULT_TEMPO; per_s = tempo / 60 * tpq
+    score = symusic.Score(tpq); score.tempos.append(symusic.Tempo(0, float(tempo)))
+    a = np.round(song.start * per_s).astype(np.int32)
+    b = np.maximum(np.round(song.end * per_s).astype(np.int32), a + 1)       # every note at least a tick long
+    track = symusic.Track(name, int(song.program), False)
+    track.notes = symusic.Note.from_numpy(time=a, duration=b - a, pitch=song.pitch.astype(np.int8),
+                                          velocity=song.velocity.astype(np.int8))
+    score.tracks.append(track)
+    if song.time_signature: score.time_signatures.append(symusic.TimeSignature(0, *map(int, song.time_signature)))
+    if song.key:
+        try: k = pretty_midi.key_name_to_key_number(song.key)
+        except ValueError: k = None
+        if k is not None:
+            minor = k >= 12
+            sharps = _SHARPS_OF_MAJOR[(k % 12 + 3 * minor) % 12]                    # a minor key: its relative major's
+            score.key_signatures.append(symusic.KeySignature(0, sharps, int(minor)))
+    return score
+
+def midi_bytes(*parts:Song, names:Sequence[str]=('piano',)) -> bytes:
+    "A MIDI file holding `parts` as tracks (the first part's tempo, meter and key; each part's own program)."
+    score = to_symusic(parts[0], names[0])
+    for part, name in zip(parts[1:], names[1:]):
+        if len(part): score.tracks.append(to_symusic(part.replace(tempo=parts[0].tempo), name).tracks[0])
+    return score.dumps_midi()
+
 def write_midi(song:Song, path) -> Path:
-    "Write `song` to a MIDI file (atomically) and return the path."
-    with atomic_write(path) as f: to_pretty_midi(song).write(f)
+    "Write `song` to a MIDI file (atomically, through symusic) and return the path."
+    with atomic_write(path) as f: f.write(midi_bytes(song))
     return Path(path)
 
 # %% ../nbs/01_music.ipynb #91dc40fe

@@ -27,7 +27,7 @@ from deep_symphony.core import (
     register_block,
     write_json,
 )
-from .music import Song, from_pretty_midi, read_midi, to_pretty_midi
+from .music import Song, from_symusic, midi_bytes, read_midi, to_pretty_midi
 
 # %% ../nbs/05_render.ipynb #66476608
 SAMPLE_RATE = 22050
@@ -266,7 +266,9 @@ def render(song:Song|str|Path, # a song or a MIDI file
     if out is None: raise DeepSymphonyError('render: an output stem is needed for a Song')
     out = Path(out); paths = {}
     if midi:
-        with atomic_write(paths.setdefault('midi', out.with_suffix('.mid'))) as f: to_midi(song, accompaniment).write(f)
+        parts = (song,) if accompaniment is None or not len(accompaniment) else (song, accompaniment)
+        with atomic_write(paths.setdefault('midi', out.with_suffix('.mid'))) as f:
+            f.write(midi_bytes(*parts, names=('piano', ACCOMPANIMENT)))
     if wav:
         audio, used = synthesize(song, backend=backend, accompaniment=accompaniment)
         paths['wav'] = write_wav(audio, out.with_suffix('.wav'), software=used)
@@ -275,13 +277,13 @@ def render(song:Song|str|Path, # a song or a MIDI file
 
 def read_sample(path) -> Song:
     "A sample's MIDI file without its `ACCOMPANIMENT` track: what a model generated, as the leaderboard measures it."
-    import pretty_midi
+    import symusic
     path = Path(path)
-    try: pm = pretty_midi.PrettyMIDI(str(path))
+    try: score = symusic.Score(str(path), ttype='tick')
     except Exception as e:
         raise MusicConversionError(path, f'not a readable MIDI file ({type(e).__name__}: {e})') from None
-    pm.instruments = [i for i in pm.instruments if i.name != ACCOMPANIMENT]
-    if not len(song := from_pretty_midi(pm, name=path.name)): raise MusicConversionError(path, 'no notes')
+    score.tracks = [t for t in score.tracks if t.name != ACCOMPANIMENT]
+    if not len(song := from_symusic(score, name=path.name)): raise MusicConversionError(path, 'no notes')
     return song
 
 # %% ../nbs/05_render.ipynb #4edb33c5
