@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['SAMPLE_RATE', 'SOUNDFONT_DIRS', 'PREFERRED_SOUNDFONTS', 'ACCOMPANIMENT', 'BACKENDS', 'find_soundfont',
            'bundled_soundfont', 'fluidsynth_available', 'tinysoundfont_available', 'tsf_synth', 'plain_synth',
-           'to_midi', 'synthesize', 'write_wav', 'wav_backend', 'read_wav', 'plot_piano_roll', 'save_piano_roll',
-           'sheet_music', 'render', 'read_sample', 'write_samples', 'RenderCorpus']
+           'to_midi', 'synthesize', 'write_wav', 'wav_backend', 'read_wav', 'player', 'plot_piano_roll',
+           'save_piano_roll', 'sheet_music', 'render', 'read_sample', 'write_samples', 'RenderCorpus']
 
 # %% ../nbs/05_render.ipynb #1c639f2f
 import json
@@ -188,6 +188,16 @@ def read_wav(path) -> tuple[np.ndarray, int]:
     "`(audio, sample_rate)` of a 16-bit mono WAV file."
     with wave.open(str(path), 'rb') as w:
         return np.frombuffer(w.readframes(w.getnframes()), '<i2').astype(np.float32) / 32767, w.getframerate()
+
+def player(path):
+    "A notebook's audio player for a WAV the project wrote, captioned with what made it (`wav_backend`)."
+    import html
+
+    from IPython.display import HTML, Audio
+    made = wav_backend(path) or 'not recorded'
+    return HTML(Audio(filename=str(path))._repr_html_() + f'<div class="audio-made"><small>audio: {html.escape(made)}'
+                '</small></div>')
+
 
 # %% ../nbs/05_render.ipynb #043bd425
 def plot_piano_roll(song:Song, ax=None, # draw into this matplotlib Axes (default: a new figure)
