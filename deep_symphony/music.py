@@ -6,8 +6,8 @@
 __all__ = ['MIN_MIDI_PITCH', 'MAX_MIDI_PITCH', 'NUM_PITCHES', 'MIN_MIDI_VELOCITY', 'MAX_MIDI_VELOCITY', 'DEFAULT_VELOCITY',
            'DEFAULT_TEMPO', 'SUSTAIN_CC', 'SUSTAIN_THRESHOLD', 'NOTE_DTYPE', 'MIDI_READERS', 'MIDI_TPQ', 'make_notes',
            'sort_notes', 'Song', 'resolve_overlaps', 'pedal_intervals', 'apply_sustain', 'from_pretty_midi',
-           'to_pretty_midi', 'from_symusic', 'midi_reader', 'read_midi', 'as_song', 'to_symusic', 'midi_bytes',
-           'write_midi', 'from_music21', 'read_abc', 'transpose', 'slice_song', 'quantise']
+           'to_pretty_midi', 'TempoMap', 'from_symusic', 'midi_reader', 'read_midi', 'as_song', 'to_symusic',
+           'midi_bytes', 'write_midi', 'from_music21', 'read_abc', 'transpose', 'slice_song', 'quantise']
 
 # %% ../nbs/01_music.ipynb #11161862
 import contextlib
@@ -173,6 +173,23 @@ def _tick_seconds(scales:tuple, ticks) -> np.ndarray:
     for k in range(1, len(at)): base[k] = base[k - 1] + scale[k - 1] * (at[k] - at[k - 1])
     ticks = np.asarray(ticks, np.int64); k = np.searchsorted(at, ticks, side='right') - 1
     return base[k] + scale[k] * (ticks - at[k])
+
+class TempoMap:
+    "A MIDI file's tempo map as pretty_midi reads it (read by symusic): seconds of ticks, the nearest tick of seconds."
+    def __init__(self, path):
+        import symusic
+        try: score = symusic.Score(str(path), ttype='tick')
+        except Exception as e:
+            raise MusicConversionError(Path(path), f'not a readable MIDI file ({type(e).__name__}: {e})') from None
+        self.resolution = score.ticks_per_quarter                # ticks per quarter note
+        self.at, self.scale = _tick_scales(score)
+        self.base = _tick_seconds((self.at, self.scale), self.at)  # the second each tempo starts
+    def __len__(self): return len(self.at)                      # how many tempos (pretty_midi's `get_tempo_changes`)
+    def seconds(self, ticks) -> np.ndarray: return _tick_seconds((self.at, self.scale), ticks)
+    def ticks(self, seconds) -> np.ndarray:
+        "The nearest tick of each time in `seconds` (pretty_midi's `time_to_tick`)."
+        t = np.asarray(seconds, np.float64); k = np.maximum(np.searchsorted(self.base, t, side='right') - 1, 0)
+        return np.rint(self.at[k] + (t - self.base[k]) / self.scale[k]).astype(np.int64)
 
 def _note_ends(start:np.ndarray, off:np.ndarray, pitch:np.ndarray) -> np.ndarray:
     """Each note's end tick as pretty_midi pairs note-offs (-1: dropped): a note-off closes every open note of its

@@ -61,7 +61,7 @@ class CodeExplorer:
     def render(self):
         "Redraw the current subsequence and the walk so far (piano rolls), with audio."
         import matplotlib.pyplot as plt
-        from IPython.display import Audio, display
+        from IPython.display import HTML, Audio, display
         self.out.clear_output(wait=True)
         with self.out:
             fig, ax = plt.subplots(1, 2, figsize=(11, 2.6), gridspec_kw={'width_ratios': [1, 3]})
@@ -70,4 +70,5 @@ class CodeExplorer:
             plot_piano_roll(self.song, ax[1], title=f'the walk: {len(self.subsequences)} subsequences')
             fig.tight_layout(); display(fig); plt.close(fig)
             if self.audio and len(self.song):
-                audio, _ = synthesize(self.song, backend='plain'); display(Audio(audio, rate=SAMPLE_RATE))
+                audio, made = synthesize(self.song)          # a SoundFont's piano where one loads (`synthesize`)
+                display(Audio(audio, rate=SAMPLE_RATE), HTML(f'<small>audio: {made}</small>'))

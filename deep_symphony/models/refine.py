@@ -270,19 +270,17 @@ def refine(song, # a `Song` or a MIDI file
 def refine_midi(path, duration_net:DurationNet|None=None, velocity_net:nn.Module|None=None, # a `VelocityNet`
                 bpm:float|None=None, temperature:float=1.0, seed:int=0) -> Song:
     "A MIDI file refined: on its own beat where it has a tempo map (a performance), else as `refine` does."
-    import pretty_midi
-
-    from deep_symphony.music import read_midi
+    from deep_symphony.music import TempoMap, read_midi
     song = read_midi(path)
     kw = {'temperature': temperature, 'seed': seed}
     if duration_net is None or bpm is not None: return refine(song, duration_net, velocity_net, bpm, **kw)
-    pm = pretty_midi.PrettyMIDI(str(path))
-    if len(pm.get_tempo_changes()[0]) < 2: return refine(song, duration_net, velocity_net, **kw)
+    tm = TempoMap(path)
+    if len(tm) < 2: return refine(song, duration_net, velocity_net, **kw)
     # a tempo map: read the notes in quarter beats (as if at 120 bpm), refine there, then map back to seconds
-    res = pm.resolution; beats = lambda t: np.array([pm.time_to_tick(float(x)) for x in t], float) / res
+    res = tm.resolution; beats = lambda t: tm.ticks(t).astype(float) / res
     n = song.notes.copy(); n['start'], n['end'] = beats(n['start']) / 2, beats(n['end']) / 2
     steady = refine(song.replace(notes=n, tempo=120.0), duration_net, None, 120.0).notes
-    secs = lambda b: np.array([pm.tick_to_time(int(round(x * 2 * res))) for x in b])
+    secs = lambda b: tm.seconds(np.rint(np.asarray(b) * 2 * res))
     steady['start'], steady['end'] = secs(steady['start']), secs(steady['end'])
     steady['end'] = np.maximum(steady['end'], steady['start'] + 1e-3)
     return refine(song.replace(notes=steady), None, velocity_net, **kw)
