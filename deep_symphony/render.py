@@ -5,10 +5,15 @@
 # %% auto #0
 __all__ = ['SAMPLE_RATE', 'SOUNDFONT_DIRS', 'PREFERRED_SOUNDFONTS', 'ACCOMPANIMENT', 'BACKENDS', 'find_soundfont',
            'bundled_soundfont', 'fluidsynth_available', 'tinysoundfont_available', 'tsf_synth', 'plain_synth',
-           'to_midi', 'synthesize', 'write_wav', 'wav_backend', 'read_wav', 'player', 'plot_piano_roll',
-           'save_piano_roll', 'sheet_music', 'render', 'read_sample', 'write_samples', 'RenderCorpus']
+           'to_midi', 'synthesize', 'write_wav', 'wav_backend', 'read_wav', 'midi_roll', 'player', 'abc_view',
+           'abc_samples_view', 'plot_piano_roll', 'save_piano_roll', 'sheet_music', 'render', 'read_sample',
+           'write_samples', 'RenderCorpus']
 
 # %% ../nbs/05_render.ipynb #1c639f2f
+import base64
+import hashlib
+import html
+import itertools
 import json
 import os
 import wave
@@ -189,14 +194,41 @@ def read_wav(path) -> tuple[np.ndarray, int]:
     with wave.open(str(path), 'rb') as w:
         return np.frombuffer(w.readframes(w.getnframes()), '<i2').astype(np.float32) / 32767, w.getframerate()
 
-def player(path):
-    "A notebook's audio player for a WAV the project wrote, captioned with what made it (`wav_backend`)."
-    import html
+_ROLLS = itertools.count()          # a page-unique id for each piano roll a kernel draws
 
+def midi_roll(mid) -> str:
+    """HTML of html-midi-player's player and piano roll for the MIDI file `mid`, its bytes inline (a `data:` URL, so
+    nothing is fetched); the site loads the player's scripts (`site.page_scripts`); elsewhere they stay empty."""
+    data = Path(mid).read_bytes()
+    vid = f'roll-{next(_ROLLS)}-{hashlib.sha1(data).hexdigest()[:8]}'
+    uri = 'data:audio/midi;base64,' + base64.b64encode(data).decode()
+    return (f'<div class="midi-roll"><midi-player src="{uri}" visualizer="#{vid}"></midi-player>'
+            f'<midi-visualizer type="piano-roll" id="{vid}"></midi-visualizer></div>')
+
+def player(path, roll:bool=True): # with `roll`, the MIDI file beside the WAV (same name, `.mid`) as a piano roll
+    "A notebook's audio player for a WAV the project wrote, captioned with what made it (`wav_backend`)."
     from IPython.display import HTML, Audio
-    made = wav_backend(path) or 'not recorded'
+    made, mid = wav_backend(path) or 'not recorded', Path(path).with_suffix('.mid')
     return HTML(Audio(filename=str(path))._repr_html_() + f'<div class="audio-made"><small>audio: {html.escape(made)}'
-                '</small></div>')
+                '</small></div>' + (midi_roll(mid) if roll and mid.is_file() else ''))
+
+def abc_view(abc): # ABC text, or the path of a `.abc` file
+    "An ABC tune for a notebook: its text, which the site engraves as staff notation (abcjs, `site.page_scripts`)."
+    from IPython.display import HTML
+    if isinstance(abc, Path) or (isinstance(abc, str) and abc.endswith('.abc') and '\n' not in abc):
+        if not Path(abc).is_file(): raise DeepSymphonyError(f'{abc}: no such file')
+        abc = Path(abc).read_text()
+    return HTML(f'<div class="abc-notation"><pre class="abc-source">{html.escape(abc)}</pre></div>')
+
+def abc_samples_view(samples_dir, # the `<setting>_<i>.abc` files, beside their MIDI and WAV
+                     setting:str, players:int=2):
+    "Every ABC sample of `setting` in `samples_dir` as `abc_view`, the first `players` with their `player` under them."
+    from IPython.display import HTML
+    parts = []
+    for i, f in enumerate(sorted(Path(samples_dir).glob(f'{setting}_[0-9]*.abc'))):
+        parts.append(f'<p><b>{html.escape(f.stem)}</b></p>' + abc_view(f).data)
+        if i < players and f.with_suffix('.wav').is_file(): parts.append(player(f.with_suffix('.wav')).data)
+    return HTML(''.join(parts) or f'<p>no ABC samples of {html.escape(setting)} in {html.escape(str(samples_dir))}</p>')
 
 
 # %% ../nbs/05_render.ipynb #043bd425

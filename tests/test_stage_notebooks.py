@@ -76,6 +76,9 @@ def test_stage_notebook_runs_without_fluidsynth(nb, tmp_path, monkeypatch, execu
     papermill.execute_notebook(str(ROOT / nb), str(out), cwd=str(ROOT / 'nbs'), kernel_name='python3',
                                progress_bar=False, log_output=False)
     assert out.is_file()
+    # no FluidSynth, yet every player's audio comes from a SoundFont (tinysoundfont), never the plain synthesiser
+    made = re.findall(r'audio: ([^<]+)<', out.read_text())
+    assert all(m.startswith('tinysoundfont:') for m in made), (nb, sorted(set(made)))
     shutil.copy(out, executed_notebooks / f'.{out.name}.part'); os.replace(executed_notebooks / f'.{out.name}.part',
                                                                            executed_notebooks / out.name)
 

@@ -1,7 +1,9 @@
 """The study as a website (issue 16): the chapters executed at their small defaults (a tiny reproduction, as papermill
 runs them for `dvc repro`), the site built from them, every page opened in headless Chromium (Debian's, driven by
-Playwright): no console error, figures and playable audio on the chapter pages, a scorecard row per claim, no broken
-link. Screenshots of the index and a chapter are kept (`DEEP_SYMPHONY_SCREENSHOTS`)."""
+Playwright) with the network blocked: no request leaves the site, no console error, figures and playable audio on the
+chapter pages, ABC tunes engraved as notation (abcjs) and MIDI samples in piano-roll players (html-midi-player, both
+from the site's own vendor/), a scorecard row per claim, no broken link. Screenshots of the index and a chapter are
+kept (`DEEP_SYMPHONY_SCREENSHOTS`)."""
 import os
 import shutil
 import subprocess
@@ -57,16 +59,33 @@ def test_every_page_in_chromium(site, tmp_path):
     sync_api = pytest.importorskip('playwright.sync_api')
     docs, r = site
     shots = Path(os.environ.get('DEEP_SYMPHONY_SCREENSHOTS', tmp_path))
-    playing = 0
+    playing, engraved = 0, {'tunes': 0, 'rolls': 0, 'pages': set()}
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=['--no-sandbox', '--headless'])
         try:
             for name in r['pages']:
-                page, errors = browser.new_page(viewport={'width': 1100, 'height': 900}), []
+                page, errors, outside = browser.new_page(viewport={'width': 1100, 'height': 900}), [], []
                 page.on('console', lambda m: errors.append(m.text) if m.type == 'error' else None)
                 page.on('pageerror', lambda e: errors.append(str(e)))
+                page.on('requestfailed', lambda q: errors.append(f'request failed: {q.url[:80]}'))
+                # the network is blocked: any request that leaves the site's folder is refused and counted
+                page.route('**/*', lambda route: route.continue_() if route.request.url.startswith('file:')
+                           else (outside.append(route.request.url), route.abort()))
                 page.goto((docs / name).as_uri(), wait_until='load')
-                assert errors == [], (name, errors)
+                assert outside == [], (name, outside)
+                # every ABC tune engraved as staff notation (abcjs's SVG), every piano roll holding its notes
+                tunes = page.locator('.abc-notation').count()
+                if tunes:
+                    page.wait_for_function('n => document.querySelectorAll(".abc-notation svg").length >= n', arg=tunes)
+                    engraved['tunes'] += tunes; engraved['pages'].add(name)
+                    assert page.locator('.abc-notation svg path').count() > 5 * tunes, name
+                rolls = page.locator('midi-player').count()
+                if rolls:
+                    page.wait_for_function('''n => [...document.querySelectorAll('midi-player')].filter(
+                        p => p.noteSequence && p.noteSequence.notes.length > 0).length >= n''', arg=rolls)
+                    engraved['rolls'] += rolls
+                page.wait_for_timeout(200)
+                assert errors == [] and outside == [], (name, errors, outside)
                 stem = name[:-len('.html')]
                 if stem in r['executed']:
                     assert page.locator('img').count() + page.locator('table').count() >= 1, name
@@ -95,4 +114,7 @@ def test_every_page_in_chromium(site, tmp_path):
         finally:
             browser.close()
     assert playing >= 7, f'only {playing} chapter pages with a playable audio player'
+    # the ABC chapters show their tunes (a real opening and the samples) as notation; MIDI samples have piano rolls
+    assert {'56_seqgan_chapter.html', '57_wgan_abc_chapter.html'} <= engraved['pages'], engraved
+    assert engraved['rolls'] >= 7, engraved
     assert (shots / 'site_index.png').stat().st_size > 10_000
