@@ -171,25 +171,30 @@ def _tick_seconds(scales:tuple, ticks) -> np.ndarray:
     "Seconds of `ticks` under the tempo map `scales`, summed as pretty_midi's `_update_tick_to_time` sums them."
     at, scale = scales; base = np.zeros(len(at))
     for k in range(1, len(at)): base[k] = base[k - 1] + scale[k - 1] * (at[k] - at[k - 1])
-    ticks = np.asarray(ticks, np.int64); k = np.searchsorted(at, ticks, side='right') - 1
+    ticks = np.maximum(np.asarray(ticks, np.int64), 0)              # no time before the file's start, as pretty_midi
+    k = np.searchsorted(at, ticks, side='right') - 1
     return base[k] + scale[k] * (ticks - at[k])
+
+def _symusic_score(path):
+    "A MIDI file parsed by symusic (in ticks); `MusicConversionError` naming the file if it cannot be."
+    import symusic
+    try: return symusic.Score(str(path), ttype='tick')
+    except Exception as e:
+        raise MusicConversionError(Path(path), f'not a readable MIDI file ({type(e).__name__}: {e})') from None
 
 class TempoMap:
     "A MIDI file's tempo map as pretty_midi reads it (read by symusic): seconds of ticks, the nearest tick of seconds."
-    def __init__(self, path):
-        import symusic
-        try: score = symusic.Score(str(path), ttype='tick')
-        except Exception as e:
-            raise MusicConversionError(Path(path), f'not a readable MIDI file ({type(e).__name__}: {e})') from None
+    def __init__(self, source): # a MIDI file's path, or a symusic `Score` in ticks already parsed
+        score = source if hasattr(source, 'ticks_per_quarter') else _symusic_score(source)
         self.resolution = score.ticks_per_quarter                # ticks per quarter note
         self.at, self.scale = _tick_scales(score)
         self.base = _tick_seconds((self.at, self.scale), self.at)  # the second each tempo starts
     def __len__(self): return len(self.at)                      # how many tempos (pretty_midi's `get_tempo_changes`)
     def seconds(self, ticks) -> np.ndarray: return _tick_seconds((self.at, self.scale), ticks)
     def ticks(self, seconds) -> np.ndarray:
-        "The nearest tick of each time in `seconds` (pretty_midi's `time_to_tick`)."
-        t = np.asarray(seconds, np.float64); k = np.maximum(np.searchsorted(self.base, t, side='right') - 1, 0)
-        return np.rint(self.at[k] + (t - self.base[k]) / self.scale[k]).astype(np.int64)
+        "The nearest tick of each time in `seconds` (pretty_midi's `time_to_tick`: a tie goes up, none before 0)."
+        t = np.maximum(np.asarray(seconds, np.float64), 0.0); k = np.searchsorted(self.base, t, side='right') - 1
+        return np.floor(self.at[k] + (t - self.base[k]) / self.scale[k] + 0.5).astype(np.int64)
 
 def _note_ends(start:np.ndarray, off:np.ndarray, pitch:np.ndarray) -> np.ndarray:
     """Each note's end tick as pretty_midi pairs note-offs (-1: dropped): a note-off closes every open note of its
@@ -232,7 +237,7 @@ def from_symusic(score, # a `symusic.Score` in ticks
     if ks is not None and -7 <= ks.key <= 7:
         tonic = pretty_midi.key_name_to_key_number(_MAJOR_BY_SHARPS[ks.key + 7] + ' Major')
         key = pretty_midi.key_number_to_key_name((tonic - 3) % 12 + 12 if ks.tonality else tonic)
-    return Song(notes, tempo=60.0 / (scales[1][0] * score.ticks_per_quarter), program=program or 0, name=name,
+    return Song(notes, tempo=float(60.0 / (scales[1][0] * score.ticks_per_quarter)), program=program or 0, name=name,
                 time_signature=(int(ts.numerator), int(ts.denominator)) if ts else None, key=key)
 
 def midi_reader() -> str:
@@ -246,21 +251,22 @@ def midi_reader() -> str:
     return 'symusic' if importlib.util.find_spec('symusic') else 'pretty_midi'
 
 def read_midi(path, sustain:bool=True, drums:bool=False,
-              reader:str|None=None # 'symusic' or 'pretty_midi' (None: `midi_reader()`); both give the same `Song`
+              reader:str|None=None # 'symusic' or 'pretty_midi' (None: `midi_reader()`)
              ) -> Song:
-    "Read a MIDI file into a `Song`; `MusicConversionError` naming the file if it is unreadable or has no notes."
+    """Read a MIDI file into a `Song`; `MusicConversionError` naming the file if it is unreadable or has no notes.
+    Both readers give the same `Song` where tempo, meter and key are on the first track (the standard's conductor
+    track: every file the project has). A file with them on another track is read as players play it by symusic;
+    pretty_midi ignores them there (with a warning), so its times differ."""
     path, reader = Path(path), reader or midi_reader()
     if reader not in MIDI_READERS: raise DeepSymphonyError(f'MIDI reader must be one of {MIDI_READERS}, got {reader!r}')
-    try:
-        if reader == 'symusic':
-            import symusic
-            parsed = symusic.Score(str(path), ttype='tick')
-        else:
+    if reader == 'symusic': parsed = _symusic_score(path)
+    else:
+        try:
             with warnings.catch_warnings():
                 warnings.simplefilter('ignore')
                 parsed = pretty_midi.PrettyMIDI(str(path))
-    except Exception as e:
-        raise MusicConversionError(path, f'not a readable MIDI file ({type(e).__name__}: {e})') from None
+        except Exception as e:
+            raise MusicConversionError(path, f'not a readable MIDI file ({type(e).__name__}: {e})') from None
     song = (from_symusic if reader == 'symusic' else from_pretty_midi)(parsed, name=path.name, sustain=sustain,
                                                                         drums=drums)
     if not len(song): raise MusicConversionError(path, 'no notes')
@@ -299,6 +305,8 @@ def to_symusic(song:Song, name:str='piano', tpq:int=MIDI_TPQ):
 
 def midi_bytes(*parts:Song, names:Sequence[str]=('piano',)) -> bytes:
     "A MIDI file holding `parts` as tracks (the first part's tempo, meter and key; each part's own program)."
+    if not parts: raise DeepSymphonyError('midi_bytes: no part to write')
+    names = [*names, *(f'part {i + 1}' for i in range(len(names), len(parts)))]  # an unnamed part keeps its track
     score = to_symusic(parts[0], names[0])
     for part, name in zip(parts[1:], names[1:]):
         if len(part): score.tracks.append(to_symusic(part.replace(tempo=parts[0].tempo), name).tracks[0])

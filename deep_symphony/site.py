@@ -61,7 +61,8 @@ NOTATION_INIT = """document.querySelectorAll('.abc-notation').forEach(function (
   var src = el.querySelector('.abc-source'), svg = document.createElement('div');
   var more = document.createElement('details');
   svg.className = 'abc-svg'; el.insertBefore(svg, src);
-  ABCJS.renderAbc(svg, src.textContent, {responsive: 'resize', add_classes: true});
+  try { ABCJS.renderAbc(svg, src.textContent, {responsive: 'resize', add_classes: true}); }
+  catch (e) { console.warn('abcjs could not engrave a tune:', e); }         // the page's other tunes still are
   more.innerHTML = '<summary>ABC</summary>'; el.insertBefore(more, src); more.appendChild(src);
 });"""
 

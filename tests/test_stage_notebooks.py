@@ -77,8 +77,12 @@ def test_stage_notebook_runs_without_fluidsynth(nb, tmp_path, monkeypatch, execu
                                progress_bar=False, log_output=False)
     assert out.is_file()
     # no FluidSynth, yet every player's audio comes from a SoundFont (tinysoundfont), never the plain synthesiser
-    made = re.findall(r'audio: ([^<]+)<', out.read_text())
+    import json
+    shown = ''.join(''.join(o.get('data', {}).get('text/html', '')) for c in json.loads(out.read_text())['cells']
+                    for o in c.get('outputs', []))                     # what the notebook displayed, not its code
+    made = re.findall(r'audio: ([^<]+)<', shown)
     assert all(m.startswith('tinysoundfont:') for m in made), (nb, sorted(set(made)))
+    if '<audio' in shown: assert made, f'{nb}: a player without its caption'
     shutil.copy(out, executed_notebooks / f'.{out.name}.part'); os.replace(executed_notebooks / f'.{out.name}.part',
                                                                            executed_notebooks / out.name)
 

@@ -60,6 +60,8 @@ class CodeExplorer:
     def clear(self): self.codes, self.subsequences = [], []; self._visit(self.code)
     def render(self):
         "Redraw the current subsequence and the walk so far (piano rolls), with audio."
+        import html
+
         import matplotlib.pyplot as plt
         from IPython.display import HTML, Audio, display
         self.out.clear_output(wait=True)
@@ -71,4 +73,4 @@ class CodeExplorer:
             fig.tight_layout(); display(fig); plt.close(fig)
             if self.audio and len(self.song):
                 audio, made = synthesize(self.song)          # a SoundFont's piano where one loads (`synthesize`)
-                display(Audio(audio, rate=SAMPLE_RATE), HTML(f'<small>audio: {made}</small>'))
+                display(Audio(audio, rate=SAMPLE_RATE), HTML(f'<small>audio: {html.escape(made)}</small>'))
