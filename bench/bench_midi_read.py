@@ -7,7 +7,12 @@ time signature, program). Target: symusic >= 10x on reading. With `--prepare`: `
 each reader (`$DEEP_SYMPHONY_MIDI_READER`), `--workers` processes, and every file of the two prepared folders compared
 byte for byte (report.json's wall times aside). Target: >= 3x on 300+ piano performances, identical arrays.
 
+With `--copies K`: FOLDER's files K times, each copy transposed by its own number of semitones (distinct files, the
+same reading work; prepare groups a piece's copies as near-duplicates in one split and keeps them all), so a folder
+of MAESTRO's size (1,276 performances, about 7.0 M notes; Hawthorne et al. 2019) can be timed where MAESTRO is absent.
+
     python bench/bench_midi_read.py ../shared/datasets/piano_midi_de/midis [--prepare --workers 2] [--json out.json]
+    python bench/bench_midi_read.py ../shared/datasets/piano_midi_de/midis --copies 4 --prepare --json out.json
 """
 import argparse
 import json
@@ -51,14 +56,24 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('folder'); ap.add_argument('--prepare', action='store_true')
     ap.add_argument('--workers', type=int, default=1); ap.add_argument('--json', default=None)
+    ap.add_argument('--copies', type=int, default=1, help='each file this many times, transposed (a larger folder)')
     a = ap.parse_args()
     files = sorted(p for p in Path(a.folder).rglob('*') if p.suffix.lower() in ('.mid', '.midi'))
     if not files: raise SystemExit(f'{a.folder}: no MIDI files')
+    if a.copies > 1:
+        work = tempfile.TemporaryDirectory(); a.folder = work.name
+        for p in files:
+            score = symusic.Score(str(p), ttype='tick')
+            for k in range(a.copies):                   # shifts 0, +1, -1, +2, ...: every copy a distinct file
+                shift = (k + 1) // 2 * (1 if k % 2 else -1)
+                score.shift_pitch(shift).dump_midi(str(Path(work.name) / f'{p.stem}_t{shift:+d}.mid'))
+        files = sorted(Path(work.name).glob('*.mid'))
     _, t_pm = timed(pm_parse, files)
     _, t_sy = timed(lambda p: symusic.Score(str(p), ttype='tick'), files)
     songs_pm, s_pm = timed(song_read('pretty_midi'), files)
     songs_sy, s_sy = timed(song_read('symusic'), files)
-    r = {'folder': a.folder, 'files': len(files),
+    r = {'folder': a.folder, 'copies': a.copies, 'files': len(files),
+         'notes': sum(len(x) for x in songs_sy if not isinstance(x, str)),
          'parse_files_per_s': {'pretty_midi': len(files) / t_pm, 'symusic': len(files) / t_sy, 'ratio': t_pm / t_sy},
          'read_midi_files_per_s': {'pretty_midi': len(files) / s_pm, 'symusic': len(files) / s_sy,
                                    'ratio': s_pm / s_sy},
