@@ -60,6 +60,7 @@ def main():
     a = ap.parse_args()
     files = sorted(p for p in Path(a.folder).rglob('*') if p.suffix.lower() in ('.mid', '.midi'))
     if not files: raise SystemExit(f'{a.folder}: no MIDI files')
+    source = a.folder
     if a.copies > 1:
         work = tempfile.TemporaryDirectory(); a.folder = work.name
         for p in files:
@@ -72,7 +73,7 @@ def main():
     _, t_sy = timed(lambda p: symusic.Score(str(p), ttype='tick'), files)
     songs_pm, s_pm = timed(song_read('pretty_midi'), files)
     songs_sy, s_sy = timed(song_read('symusic'), files)
-    r = {'folder': a.folder, 'copies': a.copies, 'files': len(files),
+    r = {'folder': source, 'copies': a.copies, 'files': len(files),
          'notes': sum(len(x) for x in songs_sy if not isinstance(x, str)),
          'parse_files_per_s': {'pretty_midi': len(files) / t_pm, 'symusic': len(files) / t_sy, 'ratio': t_pm / t_sy},
          'read_midi_files_per_s': {'pretty_midi': len(files) / s_pm, 'symusic': len(files) / s_sy,
