@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['LIBRARY', 'PipelineError', 'StageRun', 'plan', 'priorities', 'changed_stages', 'cores', 'repro', 'imported_modules',
            'library_files', 'notebook_code', 'command_modules', 'cli_modules', 'command_files', 'stage_params',
-           'training_curves', 'sync_pipeline', 'model_stages', 'add_model_stages']
+           'training_curves', 'sync_pipeline', 'model_stages', 'add_model_stages', 'dvc_commit_export']
 
 # %% ../nbs/06b_pipeline.ipynb #8a5d519b
 import json
@@ -376,4 +376,24 @@ def add_model_stages(doc:dict, root='.') -> list[str]:
         stages.insert(list(stages).index('scorecard') if 'scorecard' in stages else len(stages), name, CommentedMap(st))
         added.append(name)
     return added
+
+
+# %% ../nbs/06b_pipeline.ipynb #acae54e37e7d407bbb7b55eff062a284
+import shutil
+
+
+def dvc_commit_export(out) -> str:
+    "If `out` is tracked by `<out>.dvc`, put the exported tree into DVC's cache (`dvc commit`); says what happened."
+    out = Path(out).resolve(); dvcfile = out.with_name(out.name + '.dvc')
+    if not dvcfile.is_file(): return ''
+    exe = str(exe) if (exe := Path(sys.executable).with_name('dvc')).is_file() else shutil.which('dvc')
+    if exe is None: return f'; {dvcfile.name} not checked (dvc is not installed)'
+    before = dvcfile.read_text()
+    r = subprocess.run([exe, 'commit', '--force', '--quiet', dvcfile.name], cwd=dvcfile.parent,
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        last = (r.stderr.strip().splitlines() or ['unknown error'])[-1]
+        raise DeepSymphonyError(f'{dvcfile}: dvc commit failed ({last})')
+    return (f'; {dvcfile.name} matches and the tree is in the DVC cache' if dvcfile.read_text() == before else
+            f'; {dvcfile.name} UPDATED: this music21 ships a different corpus than the one recorded')
 
