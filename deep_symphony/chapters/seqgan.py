@@ -85,7 +85,8 @@ def oracle_experiment(out_dir, params:dict, # a `seqgan` block: the adversarial 
         cfg = config_from(SeqGANConfig, p, seq_len=ox.length, hidden=ox.hidden, forbid_eos=True,
                           vocab=tuple(f't{i}' for i in range(ox.vocab)), **extra)
         steps = cfg.pretrain_steps + cfg.d_pretrain_steps + adv
-        t = replace(tcfg, steps=steps, eval_every=max(1, steps // 20), checkpoint_every=steps)
+        t = replace(tcfg, steps=steps, eval_every=max(1, steps // 20),
+                    checkpoint_every=min(tcfg.checkpoint_every, steps))
         model = build(SeqGAN, cfg, tcfg.seed)
         fit_sequences(model, seqs, seqs[:64], Path(out_dir) / name, t, progress=progress, evaluate=nll)
         out[f'oracle_nll_{name}'] = nll(model)

@@ -29,10 +29,16 @@ class StudyRun:
     setting: Callable[[dict], str]        # the setting that ran, from {file: JSON}
     figures: Callable[[dict], str]        # what it measured
     verdict: Callable[[dict], str]        # one of STUDY_VERDICTS
+    projection: str|None = None           # a file projecting the run's hours on a machine, shown until it has run
 
 def _ci(x:dict) -> str: return f'[{x["ci95"][0]:.3f}, {x["ci95"][1]:.3f}]'
 def _effect(x:dict) -> str: return f"{x['effect']:.3f} {_ci(x)}"
 def _found(holds:bool) -> str: return 'reproduced' if holds else 'not reproduced'
+def _projected(p:dict) -> str:
+    "A projection file's hours (`hours_per_seed`: {'total', …}), where they were timed and how."
+    h = p['hours_per_seed']; parts = ', '.join(f'{k} {v:.1f} h' for k, v in h.items() if k != 'total')
+    return (f"projected {h['total']:.1f} h per seed ({parts}) on {p['hardware']}, {p['torch_threads']} threads, "
+            f"{p['precision']}; from timed steps, not a run")
 
 # the piano Char-RNN at 3x512 (study/charrnn_piano.py --table)
 PIANO = 'piano/metrics/charrnn_piano_study.json'
@@ -104,12 +110,13 @@ STUDY_RUNS = (
              _seqae_rows, _seqae_rows_verdict),
     StudyRun('56_seqgan_chapter', "SeqGAN below MLE on the synthetic oracle's NLL at the paper's size (vocabulary "
              "5,000, length 20, 10,000 oracle samples)", (ORACLE,), 'python study/seqgan_oracle.py',
-             _oracle_setting, _oracle_figures, lambda d: _found(d[ORACLE]['effect_seqgan_below_mle']['holds'])),
+             _oracle_setting, _oracle_figures, lambda d: _found(d[ORACLE]['effect_seqgan_below_mle']['holds']),
+             'metrics/study/seqgan_oracle_projection.json'),
     StudyRun('57_wgan_abc_chapter', "Curriculum, variable length and teacher helping raise the WGAN's BLEU on the "
              "Nottingham tunes (0.931 with all tricks)", (WGAN,),
              'python study/wgan_abc_nottingham.py --prepared study/runs/nottingham_prepared --seeds 0 1 2 --scale 5',
              lambda d: f"{d[WGAN]['rule']}; seeds {d[WGAN]['seeds']}, on `{d[WGAN]['prepared']}`",
-             _wgan_figures, _wgan_verdict),
+             _wgan_figures, _wgan_verdict, 'metrics/study/wgan_abc_nottingham_projection.json'),
 )
 
 # %% ../../nbs/11g_study_runs.ipynb #99bd9bf5
@@ -128,7 +135,11 @@ def study_runs(root=None, # the project (None: `project_root()`)
         if chapter is not None and r.chapter != chapter: continue
         row = {'chapter': r.chapter, 'finding': r.finding, 'files': list(r.files), 'command': r.command}
         if not (root / r.files[0]).is_file():
-            out.append(row | {'verdict': 'not yet run', 'setting': '', 'figures': ''}); continue
+            proj = root / r.projection if r.projection else None
+            try: figures = _projected(json.loads(proj.read_text())) if proj and proj.is_file() else ''
+            except (ValueError, KeyError, TypeError) as e:
+                raise StudyRunError(f'{proj}: not a projection ({e!r})') from None
+            out.append(row | {'verdict': 'not yet run', 'setting': '', 'figures': figures}); continue
         data = {}
         for f in r.files:
             if not (root / f).is_file(): raise StudyRunError(f'{root / f}: missing (the run {r.files[0]} needs it)')

@@ -342,6 +342,9 @@ def fit_sequences(model:SeqGAN, train:list[np.ndarray], valid:list[np.ndarray], 
     batches = windows.batch
     if c.d_negatives:                  # the paper's discriminator volume: a pool of real sequences beside each batch
         def batches(g, size): return windows.batch(g, size) | {'pool': windows.batch(g, c.d_negatives)['x']}
+        # each step past pre-training is then minutes of discriminator rounds on a CPU: last.pt after every one,
+        # so a stopped run loses at most one round
+        tcfg = replace(tcfg, checkpoint_every=1)
     return Trainer(model, batches, tcfg, out, evaluate, metrics_path, progress, data_config=data_config).fit()
 
 def train_seqgan(prepared, out_dir, params:dict, metrics_path=None, progress:bool=True) -> dict:
