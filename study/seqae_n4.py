@@ -9,7 +9,8 @@ rec_bin per row, the study's) goes to metrics/study/seqae_n4.json with the comma
     python study/seqae_n4.py --prepared prepared --out study/runs/seqae_n4
 
 `--transpose T` runs the same rule with the windows' random transposition set to T semitones (params: 2) into
-study/runs/seqae_n4_tT and metrics/study/seqae_n4_tT.json. `--measure` then scores every row's best checkpoint on the
+study/runs/seqae_n4_tT and metrics/study/seqae_n4_tT.json; `--seed S` (S > 0) the same rule for another seed into
+study/runs/seqae_n4_sS and metrics/study/seqae_n4_sS.json. `--measure` then scores every row's best checkpoint on the
 training and the validation split, song by song (`seqae_measures`): rec_bin and flips with bootstrap intervals over
 songs, and each continuous row against vanilla, paired by song (`evaluate.effects`), into the metrics file's `splits`
 (a row whose checkpoint is gone, a new machine, is trained again first by the same rule to the recorded steps).
@@ -57,7 +58,8 @@ def main():
     ap.add_argument('--measure', action='store_true', help='score every row on train and valid, song by song')
     ap.add_argument('--metrics', default=None)
     args = ap.parse_args()
-    tag = '' if args.transpose is None else f'_t{args.transpose}'
+    # another transposition or seed is another run, in its own folder and metrics file (seed 0: the first run's)
+    tag = ('' if args.transpose is None else f'_t{args.transpose}') + ('' if args.seed == 0 else f'_s{args.seed}')
     args.out = args.out or f'study/runs/seqae_n4{tag}'
     args.metrics = args.metrics or f'metrics/study/seqae_n4{tag}.json'
     if args.measure: return measure(args)
