@@ -66,13 +66,25 @@ def _seqae_rec(d:dict) -> str:
             f"0.01); the code's floor on the ±2-transposed training subsequences: {b['plugin_bits']:.2f} bits in 16 → "
             f"rec_bin ≥ {b['rec_bin_floor_train_nats']:.3f}")
 def _seqae_rows(d:dict) -> str:
-    last = d[SEQAE]['vanilla_chunks'][-1]
-    return 'flips / rec_bin, one seed: ' + '; '.join(
+    last, s = d[SEQAE]['vanilla_chunks'][-1], d[SEQAE]
+    table = 'flips / rec_bin, one seed: ' + '; '.join(
         [f"vanilla {last['avg_flips']:.2f} / {last['rec_bin']:.2f}"]
-        + [f"w_con {r['w_con']:g} {r['avg_flips']:.2f} / {r['rec_bin']:.2f}" for r in d[SEQAE]['rows']])
+        + [f"w_con {r['w_con']:g} {r['avg_flips']:.2f} / {r['rec_bin']:.2f}" for r in s['rows']])
+    if 'splits' not in s: return table
+    eff = s['splits']['valid']['effects_vs_vanilla']
+    return table + ('; on the validation songs, fewer flips than vanilla (paired by song, bootstrap over songs): '
+                    + '; '.join(f"{k.split('_w')[-1]} {_effect(e['fewer_flips'])}" for k, e in eff.items())
+                    + '; rec_bin above vanilla: '
+                    + '; '.join(f"{k.split('_w')[-1]} {_effect(e['rec_bin_higher'])}" for k, e in eff.items()))
 def _seqae_rows_verdict(d:dict) -> str:
-    # one seed and no interval over songs is no verdict; `study/seqae_n4.py --measure` gives the interval
-    return 'no verdict' if d[SEQAE].get('complete') else 'running'
+    # flips fall as w_con grows: each continuous row against vanilla on the validation songs (`--measure`, paired by
+    # song); all rows fewer: reproduced, some: partly, none: not reproduced (the WGAN row's rule). Until measured, one
+    # seed's table has no interval: no verdict. The interval is over songs; one seed says nothing of seeds.
+    s = d[SEQAE]
+    if not s.get('complete'): return 'running'
+    if 'splits' not in s: return 'no verdict'
+    holds = [e['fewer_flips']['holds'] for e in s['splits']['valid']['effects_vs_vanilla'].values()]
+    return 'reproduced' if all(holds) else 'partly' if any(holds) else 'not reproduced'
 
 # the SeqGAN oracle at the paper's size (study/seqgan_oracle.py)
 ORACLE = 'metrics/study/seqgan_oracle.json'
