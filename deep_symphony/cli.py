@@ -186,15 +186,12 @@ def build_parser(models:bool=True # add `train MODEL` and `generate MODEL` (impo
                    help='auto: FluidSynth where installed, else tinysoundfont, else the plain synthesiser')
     return p
 
-def _dvc_commit(out):
-    from deep_symphony.pipeline import dvc_commit_export
-    return dvc_commit_export(out)
-
 def _cmd_data(a):
     if a.data_command == 'export':
         from deep_symphony.corpora import export_embedded
+        from deep_symphony.pipeline import dvc_commit_export
         files = export_embedded(a.out, a.corpus)
-        return f'exported {len(files)} files to {a.out}' + (_dvc_commit(a.out) if a.corpus == 'all' else '')
+        return f'exported {len(files)} files to {a.out}' + (dvc_commit_export(a.out) if a.corpus == 'all' else '')
     from deep_symphony.download import PIANO_DATASETS, fetch_dataset
     out = Path(a.out or ('data/piano' if a.name in PIANO_DATASETS else 'data/raw'))
     where = fetch_dataset(a.name, out, url=a.url, sha256=a.sha256, progress=True, archives=out / '.downloads')

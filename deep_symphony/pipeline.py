@@ -11,6 +11,7 @@ __all__ = ['LIBRARY', 'PipelineError', 'StageRun', 'plan', 'priorities', 'change
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -379,9 +380,6 @@ def add_model_stages(doc:dict, root='.') -> list[str]:
 
 
 # %% ../nbs/06b_pipeline.ipynb #acae54e37e7d407bbb7b55eff062a284
-import shutil
-
-
 def dvc_commit_export(out) -> str:
     "If `out` is tracked by `<out>.dvc`, put the exported tree into DVC's cache (`dvc commit`); says what happened."
     out = Path(out).resolve(); dvcfile = out.with_name(out.name + '.dvc')
