@@ -16,11 +16,20 @@ More seeds (the interval over seeds): `--seed S --steps N` trains seed S to the 
 study/runs/charrnn_piano_sS and metrics/study/charrnn_piano_sS.json (seed 0 keeps the unsuffixed names).
 
     python study/charrnn_piano.py --prepared piano/prepared --seed 1 --steps 1050
+
+`--name` keeps another series apart (its runs in study/runs/<name>_sS, its seeds' files metrics/study/<name>_sS.json,
+its table read from those alone): the CPU profile's model (`--params params.yaml`) trained longer than its pipeline
+trains it, say.
+
+    python study/charrnn_piano.py --params params.yaml --name charrnn_piano_cpu --steps 2500 --chunk 500 --seed 0
+    python study/charrnn_piano.py --params params.yaml --name charrnn_piano_cpu \
+        --table metrics/study/charrnn_piano_cpu_table.json
 """
 import argparse
 import json
 import math
 import platform
+import re
 import sys
 import time
 from pathlib import Path
@@ -38,7 +47,7 @@ from deep_symphony.train import load_model, with_seed
 VARIANTS = ('vanilla', 'conditional')
 METRICS = 'metrics/study'
 def tag(seed:int) -> str: return '' if seed == 0 else f'_s{seed}'      # seed 0 keeps the unsuffixed names
-def run_dir(seed:int) -> str: return f'study/runs/charrnn_piano{tag(seed)}'
+def run_dir(seed:int, name:str='charrnn_piano') -> str: return f'study/runs/{name}{tag(seed)}'
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -48,11 +57,12 @@ def main():
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--steps', type=int, default=0, help='stop at this step (0: at --hours of wall time)')
     ap.add_argument('--metrics', default=None)
+    ap.add_argument('--name', default='charrnn_piano', help="the series: its runs' folders and metrics files' stem")
     ap.add_argument('--table', nargs='?', const='piano/metrics/charrnn_piano_study.json',
                     help='write the table over the finished seeds (default piano/metrics/charrnn_piano_study.json)')
     args = ap.parse_args()
-    args.out = args.out or run_dir(args.seed)
-    args.metrics = args.metrics or str(Path(METRICS) / f'charrnn_piano{tag(args.seed)}.json')
+    args.out = args.out or run_dir(args.seed, args.name)
+    args.metrics = args.metrics or str(Path(METRICS) / f'{args.name}{tag(args.seed)}.json')
     torch.set_num_threads(args.threads)
     block = yaml.safe_load(Path(args.params).read_text())['charrnn']
     block = with_seed(block, args.seed)
@@ -114,7 +124,9 @@ def table(args, block):
     """The cross-entropy table over the seeds the runs have finished (metrics/study/charrnn_piano*.json, all at the
     same step): each model's nats/event on validation and test, mean over seeds with a 95 % t-interval over seeds, and
     the paired effects song by song (`evaluate.effects`: conditional below vanilla, vanilla below random)."""
-    runs = [json.loads(f.read_text()) for f in sorted(Path(args.metrics).parent.glob('charrnn_piano*.json'))]
+    mine = re.compile(re.escape(args.name) + r'(_s\d+)?\.json')          # this series' seeds, no other series
+    runs = [json.loads(f.read_text()) for f in sorted(Path(args.metrics).parent.glob(f'{args.name}*.json'))
+            if mine.fullmatch(f.name)]
     runs = [r for r in runs if r.get('complete')]
     steps = {r['test']['step'] for r in runs}
     if len(steps) != 1: raise SystemExit(f'{args.metrics}: the finished seeds stopped at different steps {steps}')
@@ -126,9 +138,10 @@ def table(args, block):
         per = []
         for r in runs:
             if split not in r:        # validation song by song: measured once, kept in the seed's own file
-                r[split] = split_ce(r['prepared'], run_dir(r.get('seed', 0)), block['data']['control_window'], split)
-                mine = Path(args.metrics).parent / f"charrnn_piano{tag(r.get('seed', 0))}.json"
-                mine.write_text(json.dumps(r, indent=2) + '\n')
+                r[split] = split_ce(r['prepared'], run_dir(r.get('seed', 0), args.name),
+                                    block['data']['control_window'], split)
+                own = Path(args.metrics).parent / f"{args.name}{tag(r.get('seed', 0))}.json"
+                own.write_text(json.dumps(r, indent=2) + '\n')
             per.append(r[split])
         row = {}
         for k in ('ce_random', 'ce_vanilla', 'ce_conditional'):
