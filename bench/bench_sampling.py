@@ -10,6 +10,7 @@ distribution (total-variation distance of 200,000 draws from one row against its
 """
 import argparse
 import json
+import os
 import platform
 import statistics
 import time
@@ -53,6 +54,7 @@ def main():
     same = {'draws': 200_000, 'tv_multinomial': tv_distance(mult, p), 'tv_inverse_cdf': tv_distance(cdf, p)}
     out = {'command': 'python bench/bench_sampling.py ' + f'--threads {a.threads} --repeat {a.repeat}',
            'machine': platform.processor() or platform.machine(), 'torch': torch.__version__, 'threads': a.threads,
+           'load_average_1min': os.getloadavg()[0],      # what else ran beside it
            'shapes': rows, 'same_distribution': same}
     with open(a.out, 'w') as f: json.dump(out, f, indent=2)
     print(json.dumps(out, indent=2))
