@@ -269,3 +269,20 @@ def test_params_init_writes_a_block_that_checks(tmp_path):
     assert '# GRU cells per layer' in p.read_text()                                     # each knob with its doc
     one_line_error(run_cli('params', 'init', 'gru', '--file', p), 'already has a block')
     one_line_error(run_cli('params', 'init', 'transformer', '--file', p), "no block 'transformer'")
+
+
+def test_chapter_stages_declare_the_study_runs_they_show():
+    """A chapter's stage (the one writing its report, not the seeds' replicates) depends on every file its rows of the
+    study-run register read, the optional ones included, or on a folder above it: a new or finished run there makes
+    `dvc repro` run the chapter again, so its table at the study's setting never shows an older file."""
+    from deep_symphony.evaluate.study_runs import STUDY_RUNS
+    lacking = []
+    for dvcfile in ('dvc.yaml', 'piano/dvc.yaml'):
+        for name, st in yaml.safe_load((ROOT / dvcfile).read_text())['stages'].items():
+            if 'foreach' in st: continue
+            for r in STUDY_RUNS:
+                if f'nbs/{r.chapter}.ipynb' not in st['cmd']: continue
+                deps = [d.rstrip('/') for d in st.get('deps', [])]
+                lacking += [f'{dvcfile}:{name} {f}' for f in r.files + r.optional
+                            if not any(f == d or f.startswith(d + '/') for d in deps)]
+    assert not lacking, lacking
