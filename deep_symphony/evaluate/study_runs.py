@@ -61,14 +61,14 @@ def _piano_conditional(d:dict) -> str:
            f"{_effect(p['valid']['conditional_below_vanilla'])} (over seeds)")
     if PIANO_CPU not in d: return out
     c = d[PIANO_CPU]; m, t = c['model'], c['test']
-    holds = all(c[s]['conditional_below_vanilla']['holds'] for s in ('valid', 'test'))
+    holds = 'holds' if _both_hold(c, 'conditional_below_vanilla') else 'does not hold'
     return out + (f"; the CPU profile's model ({m['layers']}×{m['hidden']}, windows of {c['window']}) at "
                   f"{c['step']:,} steps, seeds {', '.join(map(str, c['seeds']))}: test conditional "
                   f"{t['conditional']['mean']:.3f} against vanilla {t['vanilla']['mean']:.3f}, conditional below "
                   f"vanilla test {_effect(t['conditional_below_vanilla'])}, validation "
-                  f"{_effect(c['valid']['conditional_below_vanilla'])}: {'holds' if holds else 'does not hold'} there")
-def _piano_holds(key:str) -> Callable[[dict], str]:
-    return lambda d: _found(all(d[PIANO][s][key]['holds'] for s in ('valid', 'test')))
+                  f"{_effect(c['valid']['conditional_below_vanilla'])}: {holds} there")
+def _both_hold(table:dict, key:str) -> bool: return all(table[s][key]['holds'] for s in ('valid', 'test'))
+def _piano_holds(key:str) -> Callable[[dict], str]: return lambda d: _found(_both_hold(d[PIANO], key))
 
 # the SeqAE at 4-note subsequences (study/seqae_n4.py) and its code's bound (study/seqae_bound.py)
 SEQAE, BOUND = 'metrics/study/seqae_n4.json', 'metrics/study/seqae_bound.json'
